@@ -1,0 +1,64 @@
+# emiAI for QGIS — developer tasks. `make setup` once, then `make demo` / `make test`.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+# QGIS's Python must be Debian's interpreter, never a pyenv/conda python on PATH.
+SYSPY := /usr/bin/python3
+PYVER := $(shell $(SYSPY) -c 'import sys; print(f"{sys.version_info[0]}{sys.version_info[1]}")' 2>/dev/null)
+CONSTRAINTS := requirements/constraints-py$(PYVER).txt
+STAMP := $(VENV)/.installed-py$(PYVER)
+APT_PACKAGES := qgis python3-qgis qgis-providers python3-venv pyqt5-dev-tools
+RC := emiai_qgis/resources_rc.py
+
+.PHONY: setup demo test test-fast lint package clean bench resources
+
+setup: $(STAMP) $(RC)
+
+# System packages (QGIS + PyQGIS). Needs root (CI and dev machines run as root); skipped if present.
+.apt-stamp:
+	@if ! dpkg -s $(APT_PACKAGES) >/dev/null 2>&1; then \
+	  echo "Installing QGIS from Debian packages…"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -q && apt-get install -y -q --no-install-recommends $(APT_PACKAGES); \
+	fi
+	@touch $@
+
+$(STAMP): .apt-stamp requirements/requirements.txt $(CONSTRAINTS)
+	@test -f $(CONSTRAINTS) || { echo "No constraints file for Python $(PYVER): $(CONSTRAINTS)"; exit 1; }
+	$(SYSPY) -m venv --system-site-packages $(VENV)
+	$(PY) -m pip install --no-cache-dir -q --upgrade pip
+	$(PY) -m pip install --no-cache-dir -r requirements/requirements.txt -c $(CONSTRAINTS)
+	@# resipy is optional at run time (only the .vtk / native-mesh ERT readers use it); on
+	@# Python 3.13 it must go in without its numpy<2 pin.
+	$(PY) -m pip install --no-cache-dir $$( [ "$(PYVER)" = "311" ] && echo "" || echo "--no-deps" ) resipy -c $(CONSTRAINTS)
+	@touch $@
+
+# Icons compiled from resources.qrc (generated file is not committed).
+$(RC): resources.qrc $(wildcard icons/*.svg) .apt-stamp
+	pyrcc5 -o $@ resources.qrc
+
+resources: $(RC)
+
+demo: setup
+	$(PY) scripts/demo.py
+
+test: setup
+	QT_QPA_PLATFORM=offscreen PROJ_DATA=/usr/share/proj $(PY) -m pytest -q tests
+
+lint: setup
+	$(VENV)/bin/ruff check emiai_core emiai_qgis tests benchmarks scripts
+
+bench: setup
+	$(PY) benchmarks/predict_throughput.py
+
+# Plugin zip for QGIS "Install from ZIP": committed files only, under one folder `emiai/`.
+package: $(RC)
+	@mkdir -p dist
+	rm -f dist/emiai.zip
+	git archive --format=zip --prefix=emiai/ -o dist/emiai.zip HEAD \
+	  __init__.py metadata.txt LICENSE NOTICE README.md resources.qrc icons emiai_core emiai_qgis
+	cd dist && mkdir -p emiai/emiai_qgis && cp ../$(RC) emiai/emiai_qgis/ && zip -q emiai.zip emiai/emiai_qgis/resources_rc.py && rm -rf emiai
+	@echo "Built dist/emiai.zip"
+
+clean:
+	rm -rf dist .qgis-profile .pytest_cache $(RC)

@@ -1,0 +1,103 @@
+"""Interpolate point values (several bands at once) onto a regular grid, masked far from the data."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+METHODS = ("linear", "nearest", "idw")
+
+
+@dataclass
+class Grid:
+    """Gridded bands: values (B, rows, cols) float32 with NaN outside the data; x_min/y_max are the
+    outer corner of the top-left cell (GDAL geotransform origin), cell_size in CRS units."""
+
+    values: np.ndarray
+    x_min: float
+    y_max: float
+    cell_size: float
+
+    @property
+    def geotransform(self):
+        return (self.x_min, self.cell_size, 0.0, self.y_max, 0.0, -self.cell_size)
+
+
+def nice_step(value: float) -> float:
+    """Round a positive length to 1, 2 or 5 times a power of ten (the nearest not above it)."""
+    p = 10.0 ** np.floor(np.log10(value))
+    for m in (5.0, 2.0, 1.0):
+        if m * p <= value:
+            return float(m * p)
+    return float(p)
+
+
+def auto_cell_size(x, y) -> float:
+    """A cell size matched to the point density: sqrt(bounding-box area / points), rounded 1-2-5."""
+    area = max(np.ptp(x) * np.ptp(y), 1e-12)
+    return nice_step(np.sqrt(area / max(len(x), 1)))
+
+
+def merge_duplicates(x, y, values):
+    """Average the values of points at identical positions (Delaunay and IDW need unique sites)."""
+    xy = np.column_stack([x, y])
+    uniq, inverse, counts = np.unique(xy, axis=0, return_inverse=True, return_counts=True)
+    if len(uniq) == len(xy):
+        return x, y, values
+    inverse = inverse.ravel()
+    sums = np.zeros((len(uniq), values.shape[1]))
+    np.add.at(sums, inverse, values)
+    return uniq[:, 0], uniq[:, 1], sums / counts[:, None]
+
+
+def grid_points(x, y, values, cell_size: float, method: str = "linear", max_distance: float | None = None,
+                idw_power: float = 2.0, idw_neighbours: int = 12) -> Grid:
+    """Grid ``values`` (N, B) given at points (x, y) on cells of ``cell_size``.
+
+    method: 'linear' (Delaunay, NaN outside the convex hull), 'nearest', or 'idw' (inverse distance
+    to the power ``idw_power`` over the ``idw_neighbours`` nearest points). Cells whose centre is
+    farther than ``max_distance`` from every point are NaN (default: 5 cell sizes).
+    """
+    from scipy.interpolate import LinearNDInterpolator
+    from scipy.spatial import cKDTree
+
+    if method not in METHODS:
+        raise ValueError(f"Unknown interpolation {method!r}: use one of {METHODS}.")
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    values = np.asarray(values, float).reshape(len(x), -1)
+    if len(x) < (3 if method == "linear" else 1):
+        raise ValueError(f"{len(x)} point(s) are too few to interpolate with '{method}'.")
+    if not cell_size > 0:
+        raise ValueError(f"Cell size must be > 0, got {cell_size}.")
+    max_distance = 5.0 * cell_size if max_distance is None else float(max_distance)
+    x, y, values = merge_duplicates(x, y, values)
+    x_min = np.floor(x.min() / cell_size) * cell_size
+    y_max = np.ceil(y.max() / cell_size) * cell_size
+    cols = int(np.floor((x.max() - x_min) / cell_size)) + 1  # +1: the easternmost point lies inside
+    rows = int(np.floor((y_max - y.min()) / cell_size)) + 1
+    if cols * rows > 200_000_000:
+        raise ValueError(f"A {cols} x {rows} grid is too large: increase the cell size ({cell_size}).")
+    cx = x_min + (np.arange(cols) + 0.5) * cell_size
+    cy = y_max - (np.arange(rows) + 0.5) * cell_size
+    gx, gy = np.meshgrid(cx, cy)
+    targets = np.column_stack([gx.ravel(), gy.ravel()])
+    tree = cKDTree(np.column_stack([x, y]))
+    dist, nearest = tree.query(targets, k=1, distance_upper_bound=max_distance)
+    inside = np.isfinite(dist)
+    out = np.full((len(targets), values.shape[1]), np.nan)
+    if method == "nearest":
+        out[inside] = values[nearest[inside]]
+    elif method == "linear":
+        interp = LinearNDInterpolator(np.column_stack([x, y]), values)
+        out[inside] = interp(targets[inside])
+    else:
+        k = min(idw_neighbours, len(x))
+        d, i = tree.query(targets[inside], k=k)
+        d, i = d.reshape(len(d), k), i.reshape(len(i), k)
+        with np.errstate(divide="ignore"):
+            w = 1.0 / d ** idw_power
+        exact = ~np.isfinite(w)  # a cell centre on a data point takes that point's value
+        w[exact.any(axis=1)] = exact[exact.any(axis=1)].astype(float)
+        out[inside] = np.einsum("nk,nkb->nb", w, values[i]) / w.sum(axis=1, keepdims=True)
+    grid = out.T.reshape(values.shape[1], rows, cols).astype(np.float32)
+    return Grid(grid, float(x_min), float(y_max), float(cell_size))

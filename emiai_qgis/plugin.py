@@ -1,0 +1,25 @@
+"""The QGIS plugin object: registers the emiAI Processing provider."""
+from qgis.core import QgsApplication
+
+
+class EmiAIPlugin:
+    """Adds the 'emiAI' provider in initProcessing (the only method qgis_process calls)."""
+
+    def __init__(self, iface):
+        self.iface = iface  # None under qgis_process; never used at construction
+        self.provider = None
+
+    def initProcessing(self):  # noqa: N802
+        from .provider import EmiAIProvider
+
+        if self.provider is None:
+            self.provider = EmiAIProvider()
+            QgsApplication.processingRegistry().addProvider(self.provider)
+
+    def initGui(self):  # noqa: N802
+        self.initProcessing()
+
+    def unload(self):
+        if self.provider is not None:
+            QgsApplication.processingRegistry().removeProvider(self.provider)
+            self.provider = None
