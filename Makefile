@@ -53,12 +53,7 @@ bench: setup
 
 # Plugin zip for QGIS "Install from ZIP": committed files only, under one folder `emiai/`.
 package: $(RC)
-	@mkdir -p dist
-	rm -f dist/emiai.zip
-	git archive --format=zip --prefix=emiai/ -o dist/emiai.zip HEAD \
-	  __init__.py metadata.txt LICENSE NOTICE README.md resources.qrc icons emiai_core emiai_qgis
-	cd dist && mkdir -p emiai/emiai_qgis && cp ../$(RC) emiai/emiai_qgis/ && zip -q emiai.zip emiai/emiai_qgis/resources_rc.py && rm -rf emiai
-	@echo "Built dist/emiai.zip"
+	$(SYSPY) scripts/package.py
 
 clean:
 	rm -rf dist .qgis-profile .pytest_cache $(RC)

@@ -1,6 +1,11 @@
 """The QGIS plugin object: registers the emiAI Processing provider."""
 from qgis.core import QgsApplication
 
+try:  # icons compiled from resources.qrc by `make resources` (optional: icons also load by path)
+    from . import resources_rc  # noqa: F401
+except ImportError:
+    pass
+
 
 class EmiAIPlugin:
     """Adds the 'emiAI' provider in initProcessing (the only method qgis_process calls)."""

@@ -3,7 +3,6 @@ import os
 import uuid
 
 from qgis.core import (
-    QgsCoordinateReferenceSystem,
     QgsCoordinateTransform,
     QgsProcessing,
     QgsProcessingLayerPostProcessorInterface,

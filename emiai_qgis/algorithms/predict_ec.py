@@ -64,7 +64,8 @@ class PredictECAlgorithm(EmiAIAlgorithm):
             self.ADD_COARSE, "Also output the coarser layerings (e.g. 4 and 6 layers)", defaultValue=False))
         p = QgsProcessingParameterEnum(
             self.MISFIT_MODEL, "Forward model for the data misfit", options=[
-                "FSlin (full solution, LIN ECa)", "CS (cumulative sensitivity)", "FSeq (full solution, equivalent ECa)"],
+                "FSlin (full solution, LIN ECa)", "CS (cumulative sensitivity)",
+                "FSeq (full solution, equivalent ECa)"],
             defaultValue=0)
         p.setFlags(p.flags() | p.FlagAdvanced)
         self.addParameter(p)
