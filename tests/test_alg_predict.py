@@ -214,3 +214,10 @@ def test_predictec_through_qgis_process(reference_eca, emiai_provider, tmp_path)
     assert results["N_PREDICTED"] == 50
     _, rows, _ = read_layer(str(out))
     np.testing.assert_allclose([r["EC_060_072"] for r in rows], _expected(eca).ec[2][:, 5] * 1000, rtol=1e-9)
+
+
+def test_predictec_unwritable_output(run_alg, survey_layer):
+    from qgis.core import QgsProcessingException
+
+    with pytest.raises(QgsProcessingException, match="folder /nonexistent/dir does not exist or is not writable"):
+        run_alg("emiai:predictec", {"INPUT": survey_layer, "MISFIT_MODEL": 1, "OUTPUT": "/nonexistent/dir/ec.gpkg"})

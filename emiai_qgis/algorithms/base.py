@@ -51,6 +51,20 @@ class EmiAIAlgorithm(QgsProcessingAlgorithm):
         """A QgsProcessingException to raise: ``raise self.fail('field X: … do Y')``."""
         return QgsProcessingException(message)
 
+    def check_output_writable(self, parameters, name, context) -> str:
+        """Fail early, before any work, when a file output's folder is missing or read-only."""
+        dest = self.parameterAsOutputLayer(parameters, name, context) or ""
+        path = dest.split("|")[0]
+        if path.startswith(("ogr:", "postgres:", "memory:", "spatialite:")) or not path:
+            return dest
+        folder = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
+            raise self.fail(f"Cannot write the output {path}: folder {folder} does not exist or is not "
+                            f"writable. Choose another path for {name}.")
+        if os.path.exists(path) and not os.access(path, os.W_OK):
+            raise self.fail(f"Cannot overwrite the output {path} (read-only). Choose another path for {name}.")
+        return dest
+
     @staticmethod
     def check_canceled(feedback):
         """Stop cleanly when the user pressed Cancel."""

@@ -99,11 +99,7 @@ class DepthSlicesAlgorithm(EmiAIAlgorithm):
         if all(ranges):  # depth order
             order = np.argsort([r[0] for r in ranges], kind="stable")
             names, ranges, labels = [names[i] for i in order], [ranges[i] for i in order], [labels[i] for i in order]
-        output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        out_dir = os.path.dirname(os.path.abspath(output))
-        if not os.path.isdir(out_dir) or not os.access(out_dir, os.W_OK):
-            raise self.fail(f"Cannot write the output raster {output}: folder {out_dir} does not exist "
-                            "or is not writable. Choose another output path.")
+        output = self.check_output_writable(parameters, self.OUTPUT, context)
 
         table = read_points(source, names, feedback, (0.0, 20.0), keep_features=False)
         values = np.column_stack([table.values[n] for n in names])

@@ -96,6 +96,7 @@ class PredictECAlgorithm(EmiAIAlgorithm):
         source = self.parameterAsSource(parameters, self.INPUT, context)
         if source is None:
             raise self.invalidSourceError(parameters, self.INPUT)
+        self.check_output_writable(parameters, self.OUTPUT, context)
         model_path = self.parameterAsFile(parameters, self.MODEL, context) or str(default_model_path())
         try:
             model = load_model(model_path)
