@@ -1,0 +1,329 @@
+"""The emiAI training-set file: synthetic 1-D EC models drawn from ERT sections, with provenance.
+
+Format (``format = "emiai-training-set"``, ``format_version = 1``): one ``.npz`` file (a ZIP of
+``.npy`` arrays, readable with ``numpy.load(path, allow_pickle=False)``; no pickled objects). Entries
+are written uncompressed in a fixed order with a fixed timestamp, so the same content gives a
+byte-identical file.
+
+``header``
+    0-d unicode array holding a JSON object: ``format``, ``format_version``, ``units``, ``crs``
+    (authority id or WKT of ``location_x_m``/``location_y_m``, or null), ``layerings`` (a list of
+    ``{"name", "role", "edges"}``; role ``target`` = the fine target layering, ``coarse`` = a
+    resampled coarser target layering, ``extension`` = layers below the target depth), ``settings``
+    (the generator settings under the reference config.json keys plus ``SEED`` and
+    ``DEEP_LAYER_EDGES``), ``profiles`` (per-profile summary), ``notes`` and ``arrays`` (a
+    description of every array).
+``ec_<name>``
+    (N, L) float64, EC in S/m of every model in layering ``<name>`` (e.g. ``ec_L12``, ``ec_L6``,
+    ``ec_L4`` and the extension ``ec_deep``). Row i of every ``ec_*`` array is the same model.
+    For forward modelling, append the extension layers below a target layering
+    (:meth:`TrainingSet.full_model`): the last extension layer is the half-space.
+Per model (length N):
+    ``profile`` (unicode), ``location_id`` (int64, unique over the file), ``location_x_m``,
+    ``location_y_m`` (map coordinates of the extraction location, CRS in the header),
+    ``distance_m`` (along-line distance of the location), ``is_average_model`` (bool: the smoothed
+    average model of the location), ``model_kind`` (int8: 0 average, 1 forward, 2 reverse partner).
+Per extraction location (length n_loc, index = ``location_id``):
+    ``loc_profile``, ``loc_distance_m``, ``loc_x_m``, ``loc_y_m``, ``loc_surface_elevation_m``,
+    ``loc_width_m``, ``loc_n_cells``, ``loc_n_models``, and, over the full layering (target +
+    extension, edges ``loc_edges_m``): ``loc_bin_mean_ohmm``, ``loc_bin_std_ohmm`` (raw bin
+    statistics of the ERT cells, before any filling/smoothing/scaling), ``loc_bin_count``,
+    ``loc_model_mean_ohmm`` and ``loc_model_std_ohmm`` (the pre-processed mean and std the models
+    were drawn around).
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+FORMAT = "emiai-training-set"
+FORMAT_VERSION = 1
+
+ROW_ARRAYS = ("profile", "location_id", "location_x_m", "location_y_m", "distance_m",
+              "is_average_model", "model_kind")
+LOCATION_ARRAYS = ("loc_profile", "loc_distance_m", "loc_x_m", "loc_y_m", "loc_surface_elevation_m",
+                   "loc_width_m", "loc_n_cells", "loc_n_models", "loc_edges_m", "loc_bin_mean_ohmm",
+                   "loc_bin_std_ohmm", "loc_bin_count", "loc_model_mean_ohmm", "loc_model_std_ohmm")
+
+ARRAY_DOCS = {
+    "header": "JSON header (this description, settings, layerings, units, provenance)",
+    "ec_<name>": "(N, L) EC in S/m of each model in layering <name>; rows correspond across layerings",
+    "profile": "(N,) source ERT profile of each model",
+    "location_id": "(N,) extraction location of each model (index into the loc_* arrays)",
+    "location_x_m": "(N,) map X of the extraction location (CRS in header 'crs')",
+    "location_y_m": "(N,) map Y of the extraction location",
+    "distance_m": "(N,) along-line distance of the extraction location (m from electrode 1)",
+    "is_average_model": "(N,) true for the smoothed average model of a location",
+    "model_kind": "(N,) 0 = average model, 1 = forward draw, 2 = reverse partner",
+    "loc_profile": "(n_loc,) profile of each extraction location",
+    "loc_distance_m": "(n_loc,) along-line distance of the box centre",
+    "loc_x_m": "(n_loc,) map X of the box centre",
+    "loc_y_m": "(n_loc,) map Y of the box centre",
+    "loc_surface_elevation_m": "(n_loc,) ground elevation at the box centre (m a.s.l.)",
+    "loc_width_m": "(n_loc,) box width (m)",
+    "loc_n_cells": "(n_loc,) ERT cells in the box between the surface and the deepest edge",
+    "loc_n_models": "(n_loc,) models drawn at the location (including the average model)",
+    "loc_edges_m": "(L_full+1,) full layering (target + extension) of the loc_bin_*/loc_model_* arrays",
+    "loc_bin_mean_ohmm": "(n_loc, L_full) raw mean resistivity of the cells per layer (NaN = empty)",
+    "loc_bin_std_ohmm": "(n_loc, L_full) raw population std per layer (NaN = empty)",
+    "loc_bin_count": "(n_loc, L_full) cells per layer",
+    "loc_model_mean_ohmm": "(n_loc, L_full) pre-processed (filled, offset, smoothed) mean model",
+    "loc_model_std_ohmm": "(n_loc, L_full) pre-processed std (filled, floored, N0/NEND-scaled)",
+}
+
+UNITS = {"ec": "S/m", "edges": "m below the ground surface", "distance_m": "m along the profile line",
+         "location_x_m": "map units of 'crs'", "resistivity": "ohm.m"}
+
+
+class TrainingSetError(ValueError):
+    """A training-set file that cannot be read or does not validate."""
+
+
+@dataclass
+class Layering:
+    """A layering of the training models: ``edges`` in m from 0 (or from the target depth for the
+    extension); role ``target`` | ``coarse`` | ``extension``."""
+
+    name: str
+    edges: np.ndarray
+    role: str = "target"
+
+    def __post_init__(self):
+        self.edges = np.asarray(self.edges, dtype=float)
+
+    @property
+    def n_layers(self) -> int:
+        return int(len(self.edges) - 1)
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "role": self.role, "edges": [float(e) for e in self.edges]}
+
+
+@dataclass
+class TrainingSet:
+    """Training models of every layering plus per-model and per-location provenance."""
+
+    layerings: dict  # name -> Layering, in file order (target, coarse…, extension)
+    ec: dict  # name -> (N, L) S/m
+    profile: np.ndarray
+    location_id: np.ndarray
+    location_x_m: np.ndarray
+    location_y_m: np.ndarray
+    distance_m: np.ndarray
+    is_average_model: np.ndarray
+    model_kind: np.ndarray
+    locations: dict = field(default_factory=dict)  # loc_* arrays
+    settings: dict = field(default_factory=dict)
+    info: dict = field(default_factory=dict)  # crs, profiles, notes
+
+    @property
+    def n_models(self) -> int:
+        return int(len(self.profile))
+
+    @property
+    def target_name(self) -> str:
+        return next(n for n, lay in self.layerings.items() if lay.role == "target")
+
+    @property
+    def extension_name(self) -> str | None:
+        return next((n for n, lay in self.layerings.items() if lay.role == "extension"), None)
+
+    @property
+    def target_names(self) -> list:
+        """Target and coarse layering names (the layerings a network can predict)."""
+        return [n for n, lay in self.layerings.items() if lay.role in ("target", "coarse")]
+
+    def full_model(self, name: str):
+        """(ec (N, L'), edges (L'+1,)) of layering ``name`` with the deeper layers appended below it,
+        ready for forward modelling (the last layer is then the half-space).
+
+        The appended layers are the target and extension layers below ``name``'s last edge (a layer cut
+        by that edge keeps its value below it), so a coarse layering gets the same deep structure as
+        the target layering."""
+        lay = self.layerings[name]
+        tgt = self.layerings[self.target_name]
+        ext = self.extension_name
+        src_ec = self.ec[self.target_name]
+        src_edges = tgt.edges
+        if ext is not None:
+            src_ec = np.hstack([src_ec, self.ec[ext]])
+            src_edges = np.r_[tgt.edges, self.layerings[ext].edges[1:]]
+        if lay.role == "extension":
+            return src_ec, src_edges.copy()
+        last = lay.edges[-1]
+        below = src_edges[src_edges > last + 1e-9]
+        if len(below) == 0:
+            return self.ec[name], lay.edges.copy()
+        from .training_models import resample_layers
+
+        part = resample_layers(src_ec, src_edges, np.r_[last, below])
+        return np.hstack([self.ec[name], part]), np.r_[lay.edges, below]
+
+    def groups(self, by: str = "location") -> np.ndarray:
+        """Group labels for grouped train/test splits: 'location' (location_id) or 'profile'."""
+        if by == "location":
+            return self.location_id.copy()
+        if by == "profile":
+            return self.profile.copy()
+        raise ValueError(f"Unknown grouping {by!r}: use 'location' or 'profile'.")
+
+    def header(self) -> dict:
+        info = dict(self.info)
+        return {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "description": "Synthetic 1-D EC models drawn from ERT sections (emiAI for QGIS).",
+            "n_models": self.n_models,
+            "n_locations": int(len(self.locations.get("loc_profile", []))),
+            "units": UNITS,
+            "crs": info.pop("crs", None),
+            "layerings": [lay.to_json() for lay in self.layerings.values()],
+            "settings": self.settings,
+            "profiles": info.pop("profiles", []),
+            "notes": info.pop("notes", []),
+            **({"extra": info} if info else {}),
+            "arrays": ARRAY_DOCS,
+        }
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def _validate(ts: TrainingSet, where: str) -> None:
+    n = ts.n_models
+    if not ts.layerings:
+        raise TrainingSetError(f"{where}: no layerings.")
+    roles = [lay.role for lay in ts.layerings.values()]
+    if roles.count("target") != 1:
+        raise TrainingSetError(f"{where}: exactly one layering must have role 'target', got roles {roles}.")
+    if roles.count("extension") > 1:
+        raise TrainingSetError(f"{where}: at most one 'extension' layering is allowed.")
+    for name, lay in ts.layerings.items():
+        if lay.role not in ("target", "coarse", "extension"):
+            raise TrainingSetError(f"{where}: layering {name!r} has unknown role {lay.role!r}.")
+        e = lay.edges
+        if e.ndim != 1 or len(e) < 2 or not np.all(np.isfinite(e)) or np.any(np.diff(e) <= 0):
+            raise TrainingSetError(f"{where}: layering {name!r} edges must increase strictly: {e.tolist()}.")
+        if lay.role != "extension" and e[0] != 0:
+            raise TrainingSetError(f"{where}: layering {name!r} must start at 0 m, got {e[0]}.")
+        if name not in ts.ec:
+            raise TrainingSetError(f"{where}: array ec_{name} is missing.")
+        a = ts.ec[name]
+        if a.shape != (n, lay.n_layers):
+            raise TrainingSetError(f"{where}: ec_{name} has shape {a.shape}, expected ({n}, {lay.n_layers}).")
+        bad = ~np.isfinite(a) | (a <= 0)
+        if np.any(bad):
+            i, j = np.argwhere(bad)[0]
+            raise TrainingSetError(f"{where}: ec_{name}[{i}, {j}] = {a[i, j]!r}; EC must be finite and > 0 S/m.")
+    ext = ts.extension_name
+    if ext is not None:
+        tgt = ts.layerings[ts.target_name]
+        if abs(ts.layerings[ext].edges[0] - tgt.edges[-1]) > 1e-9:
+            raise TrainingSetError(f"{where}: the extension layering must start at the target depth "
+                                   f"{tgt.edges[-1]} m, got {ts.layerings[ext].edges[0]} m.")
+    for key in ROW_ARRAYS:
+        a = getattr(ts, key)
+        if a.shape != (n,):
+            raise TrainingSetError(f"{where}: array {key} has shape {a.shape}, expected ({n},).")
+    n_loc = len(ts.locations.get("loc_profile", []))
+    if n and n_loc and (ts.location_id.min() < 0 or ts.location_id.max() >= n_loc):
+        raise TrainingSetError(f"{where}: location_id outside 0…{n_loc - 1}.")
+
+
+def save_training_set(path, ts: TrainingSet, compress: bool = False) -> Path:
+    """Validate ``ts`` and write it to ``path`` (.npz) atomically: a temporary file in the same
+    folder is written completely, then renamed over ``path``. Same content → identical bytes."""
+    path = Path(path)
+    _validate(ts, str(path))
+    arrays = {"header": np.array(json.dumps(ts.header(), sort_keys=True, indent=1, ensure_ascii=False))}
+    for name in ts.layerings:
+        arrays[f"ec_{name}"] = np.ascontiguousarray(ts.ec[name], dtype=np.float64)
+    arrays["profile"] = np.asarray(ts.profile, dtype=str)
+    arrays["location_id"] = np.asarray(ts.location_id, dtype=np.int64)
+    for key in ("location_x_m", "location_y_m", "distance_m"):
+        arrays[key] = np.asarray(getattr(ts, key), dtype=np.float64)
+    arrays["is_average_model"] = np.asarray(ts.is_average_model, dtype=bool)
+    arrays["model_kind"] = np.asarray(ts.model_kind, dtype=np.int8)
+    for key in LOCATION_ARRAYS:
+        if key in ts.locations:
+            v = np.asarray(ts.locations[key])
+            arrays[key] = v.astype(str) if v.dtype.kind in "OUS" else v
+    folder = path.parent if str(path.parent) else Path(".")
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            _write_npz(f, arrays, compress)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def _write_npz(fileobj, arrays: dict, compress: bool) -> None:
+    mode = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
+    with zipfile.ZipFile(fileobj, "w", compression=mode, allowZip64=True) as zf:
+        for key, val in arrays.items():
+            info = zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = mode
+            info.external_attr = 0o644 << 16
+            with zf.open(info, "w", force_zip64=True) as fid:
+                np.lib.format.write_array(fid, np.asanyarray(val), allow_pickle=False)
+
+
+def load_training_set(path) -> TrainingSet:
+    """Read and validate a training-set file written by :func:`save_training_set`."""
+    path = Path(path)
+    if not path.is_file():
+        raise TrainingSetError(f"Training-set file not found: {path}.")
+    try:
+        npz = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, zipfile.BadZipFile) as err:
+        raise TrainingSetError(f"{path}: not a readable .npz training-set file ({err}).") from None
+    with npz:
+        keys = set(npz.files)
+        if "header" not in keys:
+            raise TrainingSetError(f"{path}: no 'header' entry; this is not an emiAI training-set file.")
+        try:
+            header = json.loads(str(npz["header"][()]))
+        except (ValueError, TypeError) as err:
+            raise TrainingSetError(f"{path}: the header is not valid JSON ({err}).") from None
+        if header.get("format") != FORMAT:
+            raise TrainingSetError(f"{path}: format is {header.get('format')!r}, expected {FORMAT!r}.")
+        version = header.get("format_version")
+        if version != FORMAT_VERSION:
+            raise TrainingSetError(f"{path}: format_version {version!r} is not supported (this version reads "
+                                   f"{FORMAT_VERSION}); update emiAI or regenerate the training set.")
+        try:
+            layerings = {d["name"]: Layering(d["name"], d["edges"], d.get("role", "target"))
+                         for d in header["layerings"]}
+        except (KeyError, TypeError) as err:
+            raise TrainingSetError(f"{path}: malformed 'layerings' in the header ({err}).") from None
+        missing = [k for k in ROW_ARRAYS if k not in keys] + \
+                  [f"ec_{n}" for n in layerings if f"ec_{n}" not in keys]
+        if missing:
+            raise TrainingSetError(f"{path}: missing array(s) {missing}.")
+        ec = {n: npz[f"ec_{n}"] for n in layerings}
+        rows = {k: npz[k] for k in ROW_ARRAYS}
+        locations = {k: npz[k] for k in LOCATION_ARRAYS if k in keys}
+    info = {"crs": header.get("crs"), "profiles": header.get("profiles", []), "notes": header.get("notes", [])}
+    if "extra" in header:
+        info.update(header["extra"])
+    ts = TrainingSet(layerings=layerings, ec=ec, locations=locations, settings=header.get("settings", {}),
+                     info=info, **rows)
+    ts.profile = ts.profile.astype(str)
+    _validate(ts, str(path))
+    return ts
+
+
+__all__ = ["FORMAT", "FORMAT_VERSION", "Layering", "TrainingSet", "TrainingSetError",
+           "save_training_set", "load_training_set"]

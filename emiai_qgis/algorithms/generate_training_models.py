@@ -1,0 +1,543 @@
+"""emiai:generatetrainingmodels — ERT section layers → training-set file (+ locations, figures, HTML)."""
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingOutputNumber,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterDefinition,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterFolderDestination,
+    QgsProcessingParameterMultipleLayers,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRange,
+    QgsProcessingParameterString,
+)
+
+from .base import EmiAIAlgorithm
+
+DISTRIBUTIONS = ("normal", "uniform")
+SMOOTHERS = ("none", "convolve", "savgol")
+FIGURE_CHOICES = ("none", "sections", "all")
+REQUIRED_CELL_FIELDS = ("profile", "distance_m", "depth_m", "resistivity_ohmm")
+
+
+def _fmt_list(values, sep=", ") -> str:
+    return sep.join(f"{v:g}" for v in values)
+
+
+class GenerateTrainingModelsAlgorithm(EmiAIAlgorithm):
+    """ERT cell layers + profile traces → synthetic 1-D training models (reference Stage 1, fixed)."""
+
+    SECTIONS = "SECTIONS"
+    TRACES = "TRACES"
+    SETTINGS_FILE = "SETTINGS_FILE"
+    DEPTH = "DEPTH"
+    NMODELS = "NMODELS"
+    NEXTRACTION_RANGE = "NEXTRACTION_RANGE"
+    SIDE_SKIP = "SIDE_SKIP"
+    EXTRACTION_WIDTH_SCALER = "EXTRACTION_WIDTH_SCALER"
+    LAYER_EDGES = "LAYER_EDGES"
+    LAYER_EDGES_6 = "LAYER_EDGES_6"
+    LAYER_EDGES_4 = "LAYER_EDGES_4"
+    DEEP_LAYER_EDGES = "DEEP_LAYER_EDGES"
+    TOTAL_OFFSET = "TOTAL_OFFSET"
+    N0_THICKNESS = "N0_THICKNESS"
+    N0_OFFSET = "N0_OFFSET"
+    N0_SCALER = "N0_SCALER"
+    NEND_SCALER = "NEND_SCALER"
+    RESTRICT_NEND = "RESTRICT_NEND"
+    DISTRIBUTION = "DISTRIBUTION"
+    SMOOTHER = "SMOOTHER"
+    SMOOTHER_NPOINTS = "SMOOTHER_NPOINTS"
+    SMOOTHER_ORDER = "SMOOTHER_ORDER"
+    SMOOTHER_APPLY_ALL = "SMOOTHER_APPLY_ALL"
+    BOUNDS = "BOUNDS"
+    EXAG_FACTORS = "EXAG_FACTORS"
+    REVERSE = "REVERSE"
+    ER_PLOT_RANGE = "ER_PLOT_RANGE"
+    SEED = "SEED"
+    FIGURES = "FIGURES"
+    OUTPUT = "OUTPUT"
+    OUTPUT_LOCATIONS = "OUTPUT_LOCATIONS"
+    OUTPUT_FOLDER = "OUTPUT_FOLDER"
+    OUTPUT_HTML = "OUTPUT_HTML"
+
+    ID = "generatetrainingmodels"
+    DISPLAY_NAME = "Generate training models"
+    GROUP = "Training"
+    GROUP_ID = "training"
+    HELP = (
+        "Draws synthetic 1-D resistivity models from ERT sections, the training data of the emiAI "
+        "networks (the TU Wien emiAI Stage 1, with its known weaknesses fixed).<br><br>"
+        "<b>Inputs</b>: the <i>ERT cells</i> layers of 'Import ERT section' (fields profile, "
+        "distance_m, depth_m, resistivity_ohmm; several profiles may share a layer) and their "
+        "<i>Profile trace</i> layers (electrode positions: vertex M = along-line distance, Z = "
+        "elevation), matched by the profile field.<br>"
+        "<b>Per profile</b>: box width = mean electrode spacing × EXTRACTION_WIDTH_SCALER; "
+        "SIDE_SKIP electrodes are skipped at <i>both</i> ends and whole boxes must fit in the rest; "
+        "a number of boxes from NEXTRACTION_RANGE is placed uniformly without overlap (fewer, with a "
+        "note, if they do not fit). In each box the cells between the ground surface and the deepest "
+        "edge are binned by depth below the <i>local</i> surface (mean and population std of "
+        "resistivity + TOTAL_OFFSET per layer; empty layers interpolated); N0_OFFSET is added to the "
+        "top layer; the means are smoothed (SMOOTHER); the top std is scaled by N0_SCALER, the last "
+        "by NEND_SCALER. NMODELS models are then drawn per box from a truncated normal "
+        "(DISTRIBUTION) pushing each layer towards the trend of the next deeper layer by up to "
+        "EXAG_FACTORS [k_down, k_up] × std, each followed by its reverse partner (REVERSE), all within "
+        "BOUNDS (Ω·m). The first model of a box is the smoothed average.<br>"
+        "<b>Layerings</b>: LAYER_EDGES is the target layering (its last edge must equal DEPTH); "
+        "LAYER_EDGES_6 and LAYER_EDGES_4 (any edges; empty = skip) are resampled from it as "
+        "thickness-weighted means of conductivity; DEEP_LAYER_EDGES (from DEPTH down; empty = none) "
+        "are extra layers drawn the same way from the same boxes, kept so that forward responses "
+        "include the ground below DEPTH. N0_THICKNESS is the minimum thickness of the top model "
+        "layer: target layers starting shallower than it are drawn as one unit.<br>"
+        "<b>Settings file</b>: an optional JSON with the reference config.json keys (plus SEED, "
+        "DEEP_LAYER_EDGES); its keys override the parameters. Keys starting with '_' and "
+        "PATH_DATA/PATH_OUT are ignored, FID_LIST selects and orders profiles, unknown keys are an "
+        "error. The shipped reference data used NMODELS 140, NEXTRACTION_RANGE [8, 10], "
+        "EXAG_FACTORS [5, 10], N0_SCALER 1.5.<br>"
+        "<b>SEED</b>: the same inputs and seed give a byte-identical training set; each profile has "
+        "its own random stream, so adding a profile leaves the others' models unchanged.<br><br>"
+        "Outputs: the <b>training set</b> (.npz with a JSON header: EC in S/m per layering as "
+        "ec_L12, ec_L6, ec_L4, ec_deep, plus profile, location and map position of every model for "
+        "grouped train/test splits); the <b>extraction locations</b> (points: profile, distance, "
+        "models drawn and the average model per layer in mS/m); <b>figures</b> (section with the "
+        "boxes, binned data and model fan per box) and an <b>HTML summary</b>."
+    )
+
+    def initAlgorithm(self, config=None):  # noqa: N802
+        from emiai_core.training_models import EXTRA_DEFAULTS, REFERENCE_DEFAULTS as R
+
+        adv = QgsProcessingParameterDefinition.FlagAdvanced
+        # Range parameters are flagged optional only because QGIS 3.22 rejects a missing range value
+        # instead of using its default; an empty value means the reference default.
+
+        def add(param, advanced=True):
+            if advanced:
+                param.setFlags(param.flags() | adv)
+            self.addParameter(param)
+
+        add(QgsProcessingParameterMultipleLayers(
+            self.SECTIONS, "ERT cell layers (from Import ERT section)", QgsProcessing.TypeVectorPoint), False)
+        add(QgsProcessingParameterMultipleLayers(
+            self.TRACES, "Profile trace layers (from Import ERT section)", QgsProcessing.TypeVectorLine), False)
+        add(QgsProcessingParameterFile(
+            self.SETTINGS_FILE, "Settings file (JSON with reference config.json keys; overrides the parameters)",
+            extension="json", optional=True), False)
+        add(QgsProcessingParameterNumber(
+            self.DEPTH, "DEPTH: depth of the target models (m)", QgsProcessingParameterNumber.Double,
+            defaultValue=R["DEPTH"], minValue=0.01), False)
+        add(QgsProcessingParameterNumber(
+            self.NMODELS, "NMODELS: models drawn per box and direction", QgsProcessingParameterNumber.Integer,
+            defaultValue=R["NMODELS"], minValue=1), False)
+        add(QgsProcessingParameterRange(
+            self.NEXTRACTION_RANGE, "NEXTRACTION_RANGE: number of boxes per profile (min, max)",
+            QgsProcessingParameterNumber.Integer, defaultValue=_fmt_list(R["NEXTRACTION_RANGE"], ","),
+            optional=True), False)
+        add(QgsProcessingParameterNumber(
+            self.SEED, "SEED: random seed", QgsProcessingParameterNumber.Integer,
+            defaultValue=EXTRA_DEFAULTS["SEED"], minValue=0), False)
+        add(QgsProcessingParameterNumber(
+            self.SIDE_SKIP, "SIDE_SKIP: electrodes skipped at each end", QgsProcessingParameterNumber.Integer,
+            defaultValue=R["SIDE_SKIP"], minValue=0))
+        add(QgsProcessingParameterNumber(
+            self.EXTRACTION_WIDTH_SCALER, "EXTRACTION_WIDTH_SCALER: box width / electrode spacing",
+            QgsProcessingParameterNumber.Double, defaultValue=R["EXTRACTION_WIDTH_SCALER"], minValue=0.0))
+        add(QgsProcessingParameterString(
+            self.LAYER_EDGES, "LAYER_EDGES: target layer edges (m, comma separated, from 0 to DEPTH)",
+            defaultValue=_fmt_list(R["LAYER_EDGES"])))
+        add(QgsProcessingParameterString(
+            self.LAYER_EDGES_6, "LAYER_EDGES_6: first coarser layering (m; empty = none)",
+            defaultValue=_fmt_list(R["LAYER_EDGES_6"]), optional=True))
+        add(QgsProcessingParameterString(
+            self.LAYER_EDGES_4, "LAYER_EDGES_4: second coarser layering (m; empty = none)",
+            defaultValue=_fmt_list(R["LAYER_EDGES_4"]), optional=True))
+        add(QgsProcessingParameterString(
+            self.DEEP_LAYER_EDGES, "DEEP_LAYER_EDGES: extra layers below DEPTH (m, from DEPTH; empty = none)",
+            defaultValue=_fmt_list(EXTRA_DEFAULTS["DEEP_LAYER_EDGES"]), optional=True))
+        for name, label, key in ((self.TOTAL_OFFSET, "TOTAL_OFFSET: added to every resistivity (Ω·m)", "TOTAL_OFFSET"),
+                                 (self.N0_THICKNESS, "N0_THICKNESS: minimum top-layer thickness (m)", "N0_THICKNESS"),
+                                 (self.N0_OFFSET, "N0_OFFSET: added to the top-layer mean (Ω·m)", "N0_OFFSET"),
+                                 (self.N0_SCALER, "N0_SCALER: top-layer std factor", "N0_SCALER"),
+                                 (self.NEND_SCALER, "NEND_SCALER: last-layer std factor", "NEND_SCALER")):
+            add(QgsProcessingParameterNumber(name, label, QgsProcessingParameterNumber.Double,
+                                             defaultValue=float(R[key])))
+        add(QgsProcessingParameterBoolean(
+            self.RESTRICT_NEND, "RESTRICT_NEND: last layer follows the direction of the layer above",
+            defaultValue=R["RESTRICT_NEND"]))
+        add(QgsProcessingParameterEnum(
+            self.DISTRIBUTION, "DISTRIBUTION", options=list(DISTRIBUTIONS),
+            defaultValue=DISTRIBUTIONS.index(R["DISTRIBUTION"])))
+        add(QgsProcessingParameterEnum(
+            self.SMOOTHER, "SMOOTHER of the mean profile", options=list(SMOOTHERS),
+            defaultValue=SMOOTHERS.index(R["SMOOTHER"]["smoother"])))
+        add(QgsProcessingParameterNumber(
+            self.SMOOTHER_NPOINTS, "SMOOTHER npoints", QgsProcessingParameterNumber.Integer,
+            defaultValue=R["SMOOTHER"]["npoints"], minValue=1))
+        add(QgsProcessingParameterNumber(
+            self.SMOOTHER_ORDER, "SMOOTHER order (savgol)", QgsProcessingParameterNumber.Integer,
+            defaultValue=R["SMOOTHER"]["order"], minValue=0))
+        add(QgsProcessingParameterBoolean(
+            self.SMOOTHER_APPLY_ALL, "SMOOTHER apply_all: also smooth every drawn model",
+            defaultValue=R["SMOOTHER"]["apply_all"]))
+        add(QgsProcessingParameterRange(
+            self.BOUNDS, "BOUNDS: resistivity limits (Ω·m)", QgsProcessingParameterNumber.Double,
+            defaultValue=_fmt_list(R["BOUNDS"], ","), optional=True))
+        add(QgsProcessingParameterString(
+            self.EXAG_FACTORS, "EXAG_FACTORS: k_down, k_up (std multipliers)",
+            defaultValue=_fmt_list(R["EXAG_FACTORS"])))
+        add(QgsProcessingParameterBoolean(
+            self.REVERSE, "REVERSE: add the reverse partner of every model", defaultValue=R["REVERSE"]))
+        add(QgsProcessingParameterRange(
+            self.ER_PLOT_RANGE, "ER_PLOT_RANGE: colour limits of the section figure (Ω·m)",
+            QgsProcessingParameterNumber.Double, defaultValue=_fmt_list(R["ER_PLOT_RANGE"], ","), optional=True))
+        add(QgsProcessingParameterEnum(
+            self.FIGURES, "Figures", options=["None", "Sections with the boxes",
+                                              "Sections, and binned data and model fan of every box (~0.6 s per box)"],
+            defaultValue=1), False)
+        add(QgsProcessingParameterFileDestination(
+            self.OUTPUT, "Training set", "emiAI training set (*.npz)"), False)
+        add(QgsProcessingParameterFeatureSink(
+            self.OUTPUT_LOCATIONS, "Extraction locations", QgsProcessing.TypeVectorPoint), False)
+        add(QgsProcessingParameterFolderDestination(
+            self.OUTPUT_FOLDER, "Figure folder", optional=True, createByDefault=True), False)
+        add(QgsProcessingParameterFileDestination(
+            self.OUTPUT_HTML, "Summary", "HTML files (*.html)", optional=True, createByDefault=True), False)
+        self.addOutput(QgsProcessingOutputNumber("N_MODELS", "Models"))
+        self.addOutput(QgsProcessingOutputNumber("N_LOCATIONS", "Extraction locations"))
+        self.addOutput(QgsProcessingOutputNumber("N_PROFILES", "Profiles"))
+
+    # ------------------------------------------------------------------------------------------
+    def _edges(self, parameters, name, context, optional):
+        text = (self.parameterAsString(parameters, name, context) or "").strip()
+        if not text:
+            if optional:
+                return None
+            raise self.fail(f"{name}: give the layer edges in m, comma separated (e.g. 0, 0.5, 1, 1.5).")
+        try:
+            return tuple(float(t) for t in text.replace(";", ",").split(",") if t.strip())
+        except ValueError:
+            raise self.fail(f"{name}: {text!r} is not a comma-separated list of depths in m.") from None
+
+    def _settings(self, parameters, context, feedback):
+        from emiai_core.training_models import GeneratorSettings, GeneratorSettingsError, SmootherSettings
+
+        exag_text = self.parameterAsString(parameters, self.EXAG_FACTORS, context) or ""
+        try:
+            exag = tuple(float(t) for t in exag_text.replace(";", ",").split(",") if t.strip())
+        except ValueError:
+            exag = ()
+        if len(exag) != 2:
+            raise self.fail(f"EXAG_FACTORS: {exag_text!r} must be two numbers 'k_down, k_up' (e.g. 7, 7).")
+        nrange = self.parameterAsRange(parameters, self.NEXTRACTION_RANGE, context)
+        bounds = self.parameterAsRange(parameters, self.BOUNDS, context)
+        plot_range = self.parameterAsRange(parameters, self.ER_PLOT_RANGE, context)
+        nrange_int = tuple(int(round(v)) for v in nrange)
+        settings = GeneratorSettings(
+            depth=self.parameterAsDouble(parameters, self.DEPTH, context),
+            nmodels=self.parameterAsInt(parameters, self.NMODELS, context),
+            nextraction_range=nrange_int,
+            side_skip=self.parameterAsInt(parameters, self.SIDE_SKIP, context),
+            extraction_width_scaler=self.parameterAsDouble(parameters, self.EXTRACTION_WIDTH_SCALER, context),
+            layer_edges=self._edges(parameters, self.LAYER_EDGES, context, False),
+            layer_edges_6=self._edges(parameters, self.LAYER_EDGES_6, context, True),
+            layer_edges_4=self._edges(parameters, self.LAYER_EDGES_4, context, True),
+            deep_layer_edges=self._edges(parameters, self.DEEP_LAYER_EDGES, context, True),
+            total_offset=self.parameterAsDouble(parameters, self.TOTAL_OFFSET, context),
+            n0_thickness=self.parameterAsDouble(parameters, self.N0_THICKNESS, context),
+            n0_offset=self.parameterAsDouble(parameters, self.N0_OFFSET, context),
+            n0_scaler=self.parameterAsDouble(parameters, self.N0_SCALER, context),
+            nend_scaler=self.parameterAsDouble(parameters, self.NEND_SCALER, context),
+            restrict_nend=self.parameterAsBoolean(parameters, self.RESTRICT_NEND, context),
+            distribution=DISTRIBUTIONS[self.parameterAsEnum(parameters, self.DISTRIBUTION, context)],
+            smoother=SmootherSettings(SMOOTHERS[self.parameterAsEnum(parameters, self.SMOOTHER, context)],
+                                      self.parameterAsInt(parameters, self.SMOOTHER_NPOINTS, context),
+                                      self.parameterAsInt(parameters, self.SMOOTHER_ORDER, context),
+                                      self.parameterAsBoolean(parameters, self.SMOOTHER_APPLY_ALL, context)),
+            bounds=tuple(bounds),
+            exag_factors=exag,
+            reverse=self.parameterAsBoolean(parameters, self.REVERSE, context),
+            er_plot_range=tuple(plot_range),
+            seed=self.parameterAsInt(parameters, self.SEED, context),
+        )
+        notes = []
+        json_path = self.parameterAsFile(parameters, self.SETTINGS_FILE, context)
+        try:
+            if json_path:
+                settings = GeneratorSettings.from_json(json_path, base=settings, notes=notes)
+                feedback.pushInfo(f"Settings file {json_path} applied (its keys override the parameters).")
+            settings.validate()
+        except GeneratorSettingsError as err:
+            prefix = "SETTINGS_FILE: " if json_path else ""
+            raise self.fail(f"{prefix}{err}") from None
+        for n in notes:
+            feedback.pushInfo(n)
+        return settings
+
+    def _read_cells(self, layers, feedback):
+        """{profile: dict of arrays} from the cell layers."""
+        import numpy as np
+        from qgis.core import QgsFeatureRequest, QgsVectorLayer
+
+        out = {}
+        total = sum(max(lay.featureCount(), 0) for lay in layers) or 1
+        done = 0
+        for lay in layers:
+            if not isinstance(lay, QgsVectorLayer):
+                raise self.fail(f"SECTIONS: {lay.name()} is not a vector layer.")
+            names = lay.fields().names()
+            missing = [f for f in REQUIRED_CELL_FIELDS if f not in names]
+            if missing:
+                raise self.fail(
+                    f"SECTIONS: layer '{lay.name()}' has no field(s) {', '.join(missing)} (it has {', '.join(names)}). "
+                    "Use the 'ERT cells' output of 'Import ERT section', which measures depth_m below the ground "
+                    "surface.")
+            for f in REQUIRED_CELL_FIELDS[1:]:
+                if not lay.fields().field(f).isNumeric():
+                    raise self.fail(f"SECTIONS: field {f} of layer '{lay.name()}' is not numeric.")
+            wanted = list(REQUIRED_CELL_FIELDS) + (["elevation_m"] if "elevation_m" in names else [])
+            idx = [names.index(f) for f in wanted]
+            req = QgsFeatureRequest().setFlags(QgsFeatureRequest.NoGeometry).setSubsetOfAttributes(idx)
+            rows = {}
+            for k, feat in enumerate(lay.getFeatures(req)):
+                if k % 20000 == 0:
+                    self.check_canceled(feedback)
+                    feedback.setProgress(25 * (done + k) / total)
+                a = feat.attributes()
+                rows.setdefault(str(a[idx[0]]), []).append([a[i] for i in idx[1:]])
+            done += max(lay.featureCount(), 0)
+            for prof, vals in rows.items():
+                if prof in out:
+                    raise self.fail(f"SECTIONS: profile {prof} appears in more than one layer "
+                                    f"(again in '{lay.name()}'); give each profile once.")
+                try:
+                    arr = np.array([[np.nan if v is None else float(v) for v in r] for r in vals], dtype=float)
+                except (TypeError, ValueError):
+                    raise self.fail(f"SECTIONS: layer '{lay.name()}', profile {prof}: non-numeric values in "
+                                    f"{', '.join(wanted[1:])}.") from None
+                bad = ~np.all(np.isfinite(arr[:, :3]), axis=1)
+                if np.any(bad):
+                    raise self.fail(f"SECTIONS: layer '{lay.name()}', profile {prof}: {int(bad.sum())} cell(s) have "
+                                    "empty distance_m, depth_m or resistivity_ohmm. Re-import the section.")
+                out[prof] = {"distance_m": arr[:, 0], "depth_m": arr[:, 1], "resistivity_ohmm": arr[:, 2],
+                             "elevation_m": arr[:, 3] if arr.shape[1] > 3 else None, "layer": lay.name()}
+        if not out:
+            raise self.fail("SECTIONS: the layers hold no cells.")
+        return out
+
+    def _read_traces(self, layers, context, feedback):
+        """({profile: (x, y, z, m)}, crs) from the trace layers (first layer's CRS)."""
+        import numpy as np
+        from qgis.core import QgsCoordinateTransform, QgsVectorLayer, QgsWkbTypes
+
+        out, crs = {}, None
+        for lay in layers:
+            if not isinstance(lay, QgsVectorLayer):
+                raise self.fail(f"TRACES: {lay.name()} is not a vector layer.")
+            if "profile" not in lay.fields().names():
+                raise self.fail(f"TRACES: layer '{lay.name()}' has no 'profile' field; use the 'Profile trace' "
+                                "output of 'Import ERT section'.")
+            if crs is None:
+                crs = lay.crs()
+            transform = None
+            if lay.crs().isValid() and crs.isValid() and lay.crs() != crs:
+                transform = QgsCoordinateTransform(lay.crs(), crs, context.transformContext())
+            has_first = "first_distance_m" in lay.fields().names()
+            for feat in lay.getFeatures():
+                prof = str(feat["profile"])
+                geom = feat.geometry()
+                if geom is None or geom.isEmpty():
+                    raise self.fail(f"TRACES: the trace of profile {prof} in '{lay.name()}' has no geometry.")
+                if transform is not None:
+                    geom.transform(transform)
+                if QgsWkbTypes.isMultiType(geom.wkbType()):
+                    parts = geom.asGeometryCollection()
+                    if len(parts) != 1:
+                        raise self.fail(f"TRACES: the trace of profile {prof} has {len(parts)} parts; "
+                                        "expected one line.")
+                    geom = parts[0]
+                has_z = QgsWkbTypes.hasZ(geom.wkbType())
+                has_m = QgsWkbTypes.hasM(geom.wkbType())
+                v = np.array([(p.x(), p.y(), p.z() if has_z else np.nan, p.m() if has_m else np.nan)
+                              for p in geom.vertices()], dtype=float)
+                if not has_m:
+                    first = feat["first_distance_m"] if has_first else None
+                    first = 0.0 if first is None else float(first)
+                    v[:, 3] = first + np.r_[0.0, np.cumsum(np.hypot(np.diff(v[:, 0]), np.diff(v[:, 1])))]
+                    feedback.pushWarning(f"TRACES: profile {prof}: the trace has no M values; electrode distances "
+                                         "are taken as distances along the line.")
+                if prof in out:
+                    raise self.fail(f"TRACES: profile {prof} has more than one trace; give one per profile.")
+                out[prof] = v
+        return out, crs
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        import os
+        import shutil
+        import tempfile
+        from pathlib import Path
+
+        import numpy as np
+
+        from emiai_core.training_models import GenerationError, ProfileCells, generate_training_models
+
+        settings = self._settings(parameters, context, feedback)
+        cell_layers = self.parameterAsLayerList(parameters, self.SECTIONS, context)
+        trace_layers = self.parameterAsLayerList(parameters, self.TRACES, context)
+        if not cell_layers:
+            raise self.fail("SECTIONS: choose at least one ERT cell layer (output of 'Import ERT section').")
+        if not trace_layers:
+            raise self.fail("TRACES: choose the profile trace layer(s) of the sections (output 'Profile trace' "
+                            "of 'Import ERT section'); they give the electrode positions.")
+        figures_mode = FIGURE_CHOICES[self.parameterAsEnum(parameters, self.FIGURES, context)]
+        out_path = self.parameterAsFileOutput(parameters, self.OUTPUT, context)
+        folder = self.parameterAsFileOutput(parameters, self.OUTPUT_FOLDER, context)
+        html_path = self.parameterAsFileOutput(parameters, self.OUTPUT_HTML, context)
+        if not out_path:
+            raise self.fail("OUTPUT: give a file name for the training set (.npz).")
+
+        # --- read ----------------------------------------------------------------------------------
+        cells = self._read_cells(cell_layers, feedback)
+        traces, crs = self._read_traces(trace_layers, context, feedback)
+        profiles = []
+        for prof, c in cells.items():
+            if prof not in traces:
+                raise self.fail(f"TRACES: no trace for profile {prof} (cells from layer '{c['layer']}'). Add the "
+                                f"'Profile trace' layer that 'Import ERT section' wrote with the cells of {prof}.")
+            v = traces[prof]
+            order = np.argsort(v[:, 3], kind="stable")
+            v = v[order]
+            if np.any(np.diff(v[:, 3]) <= 0):
+                raise self.fail(f"TRACES: profile {prof}: the electrode distances (M values) repeat; the trace "
+                                "must have one vertex per electrode with increasing distance.")
+            elev = v[:, 2]
+            if not np.all(np.isfinite(elev)):
+                if c["elevation_m"] is not None:
+                    surf = c["elevation_m"] + c["depth_m"]
+                    o = np.argsort(c["distance_m"])
+                    elev = np.interp(v[:, 3], c["distance_m"][o], surf[o])
+                else:
+                    elev = np.zeros(len(v))
+            try:
+                profiles.append(ProfileCells(prof, c["distance_m"], c["depth_m"], c["resistivity_ohmm"], v[:, 3],
+                                             elev, v[:, 0], v[:, 1], c["elevation_m"]))
+            except GenerationError as err:
+                raise self.fail(f"SECTIONS: {err}") from None
+            lo, hi = float(c["distance_m"].min()), float(c["distance_m"].max())
+            span = v[-1, 3] - v[0, 3]
+            if lo < v[0, 3] - 0.5 * span or hi > v[-1, 3] + 0.5 * span:
+                raise self.fail(f"TRACES: profile {prof}: the cells reach {lo:.1f}–{hi:.1f} m along the line but the "
+                                f"trace's electrodes span {v[0, 3]:.1f}–{v[-1, 3]:.1f} m; the trace does not belong "
+                                "to these cells.")
+        unused = sorted(set(traces) - set(cells))
+        if unused:
+            feedback.pushInfo(f"Traces without cells (ignored): {', '.join(unused)}")
+        feedback.pushInfo(f"{len(profiles)} profile(s): " + ", ".join(
+            f"{p.profile} ({len(p.distance_m)} cells, {len(p.electrode_distance_m)} electrodes)" for p in profiles))
+        self.check_canceled(feedback)
+
+        # --- generate --------------------------------------------------------------------------------
+        def progress(frac):
+            self.check_canceled(feedback)
+            feedback.setProgress(25 + 15 * frac)
+
+        try:
+            crs_text = (crs.authid() or crs.toWkt()) if crs is not None and crs.isValid() else None
+            result = generate_training_models(profiles, settings, crs=crs_text, progress=progress)
+        except GenerationError as err:
+            raise self.fail(str(err)) from None
+        ts = result.training_set
+        for s in result.profiles:
+            feedback.pushInfo(f"{s.profile}: box width {s.width_m:.3f} m, centres allowed {s.usable_m[0]:.2f}–"
+                              f"{s.usable_m[1]:.2f} m, {s.n_locations} box(es)")
+        for n in result.notes:
+            feedback.pushWarning(n)
+        feedback.pushInfo(f"{ts.n_models} models at {len(result.locations)} locations; layerings "
+                          + ", ".join(f"{k} ({v.n_layers} layers)" for k, v in ts.layerings.items()))
+
+        # --- figures into a temporary folder first -------------------------------------------------
+        from emiai_core.figures_training import write_figures, write_html_summary
+
+        fig_dir = None
+        if figures_mode != "none":
+            if folder:
+                fig_dir = Path(folder)
+            elif html_path:
+                fig_dir = Path(html_path).with_name(Path(html_path).stem + "_figures")
+            else:
+                feedback.pushInfo("No figure folder or summary requested: figures are not drawn.")
+        figures, tmp_dir = {}, None
+        try:
+            if fig_dir is not None:
+                fig_dir.mkdir(parents=True, exist_ok=True)
+                tmp_dir = Path(tempfile.mkdtemp(prefix=".emiai-figures-", dir=fig_dir))
+
+                def fig_progress(frac):
+                    self.check_canceled(feedback)
+                    feedback.setProgress(40 + 50 * frac)
+
+                tmp_figs = write_figures(result, tmp_dir, per_location=(figures_mode == "all"), progress=fig_progress)
+            self.check_canceled(feedback)
+
+            # --- write: training set, figures, summary, locations ----------------------------------
+            from emiai_core.training_set import save_training_set
+
+            save_training_set(out_path, ts)
+            if tmp_dir is not None:
+                for prof, paths in tmp_figs.items():
+                    figures[prof] = []
+                    for p in paths:
+                        dest = fig_dir / Path(p).name
+                        os.replace(p, dest)
+                        figures[prof].append(dest)
+        finally:
+            if tmp_dir is not None:
+                shutil.rmtree(tmp_dir, ignore_errors=True)
+        if html_path:
+            write_html_summary(html_path, result, out_path, figures)
+        feedback.setProgress(92)
+        dest_id = self._write_locations(parameters, context, result, crs)
+        feedback.setProgress(100)
+        return {self.OUTPUT: out_path, self.OUTPUT_LOCATIONS: dest_id,
+                self.OUTPUT_FOLDER: str(fig_dir) if fig_dir is not None else None,
+                self.OUTPUT_HTML: html_path or None, "N_MODELS": ts.n_models,
+                "N_LOCATIONS": len(result.locations), "N_PROFILES": len(result.profiles)}
+
+    def _write_locations(self, parameters, context, result, crs):
+        from qgis.core import QgsFeature, QgsField, QgsFields, QgsGeometry, QgsPointXY, QgsWkbTypes
+        from qgis.PyQt.QtCore import QVariant
+
+        from emiai_core.layering import layer_field_names
+
+        from ..layer_io import double_field, int_field
+
+        ts = result.training_set
+        edges = result.settings.full_edges
+        fields = QgsFields()
+        fields.append(int_field("location_id", "location_id in the training set"))
+        fields.append(QgsField("profile", QVariant.String, "string", 64))
+        fields.append(double_field("distance_m", "box centre, distance along the line (m)"))
+        fields.append(double_field("surface_elevation_m", "ground elevation at the box centre (m a.s.l.)"))
+        fields.append(double_field("width_m", "box width (m)"))
+        fields.append(int_field("n_cells", "ERT cells in the box (surface to the deepest edge)"))
+        fields.append(int_field("n_models", "models drawn here, including the average model"))
+        fields.append(int_field("first_row", "row of the location's average model in the training set"))
+        ec_names = layer_field_names(edges)
+        for name in ec_names:
+            fields.append(double_field(name, "EC of the smoothed average model (mS/m)"))
+        sink, dest_id = self.parameterAsSink(parameters, self.OUTPUT_LOCATIONS, context, fields,
+                                             QgsWkbTypes.Point, crs)
+        if sink is None:
+            raise self.invalidSinkError(parameters, self.OUTPUT_LOCATIONS)
+        row = 0
+        for loc in result.locations:
+            f = QgsFeature(fields)
+            f.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(loc.x, loc.y)))
+            f.setAttributes([loc.location_id, loc.profile, loc.distance_m, loc.surface_elevation_m, loc.width_m,
+                             int(len(loc.cell_index)), int(len(loc.models_ohmm)), row]
+                            + [1000.0 / float(v) for v in loc.model_mean_ohmm])
+            sink.addFeature(f)
+            row += len(loc.models_ohmm)
+        assert row == ts.n_models
+        return dest_id
