@@ -6,22 +6,25 @@ Field names in layers use the short form ``VCP0.32`` (orientation + spacing).
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, replace
 
 ORIENTATIONS = ("VCP", "HCP", "PRP")
 
+_NUM = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 _COIL_RE = re.compile(
-    r"^\s*(?P<orient>VCP|HCP|PRP)\s*(?P<spacing>\d+(?:\.\d*)?|\.\d+)"
-    r"(?:\s*f\s*(?P<freq>\d+(?:\.\d*)?(?:[eE][+-]?\d+)?))?"
-    r"(?:\s*h\s*(?P<height>\d+(?:\.\d*)?|\.\d+))?\s*$",
+    rf"^\s*(?P<orient>VCP|HCP|PRP)\s*(?P<spacing>{_NUM})"
+    rf"(?:\s*f\s*(?P<freq>{_NUM}))?"
+    rf"(?:\s*h\s*(?P<height>{_NUM}))?\s*$",
     re.IGNORECASE,
 )
 
 
 def _fmt(value: float) -> str:
-    """Shortest decimal text for a number (0.32 -> '0.32', 30000.0 -> '30000')."""
-    return f"{value:.6g}" if value != int(value) else str(int(value))
+    """Shortest text that reads back as the same float (0.32 -> '0.32', 30000.0 -> '30000')."""
+    value = float(value)
+    return str(int(value)) if value == int(value) and abs(value) < 1e15 else repr(value)
 
 
 @dataclass(frozen=True)
@@ -39,12 +42,14 @@ class Coil:
     def __post_init__(self):
         if self.orientation not in ORIENTATIONS:
             raise ValueError(f"Unknown coil orientation {self.orientation!r}: use one of {ORIENTATIONS}.")
-        if not self.coil_spacing > 0:
-            raise ValueError(f"Coil spacing must be > 0 m, got {self.coil_spacing!r}.")
-        if not self.frequency > 0:
-            raise ValueError(f"Frequency must be > 0 Hz, got {self.frequency!r} for {self.name}.")
-        if not self.height >= 0:
-            raise ValueError(f"Instrument height must be >= 0 m, got {self.height!r} for {self.name}.")
+        if not (self.coil_spacing > 0 and math.isfinite(self.coil_spacing)):
+            raise ValueError(f"Coil spacing must be a finite number > 0 m, got {self.coil_spacing!r} "
+                             f"for a {self.orientation} coil.")
+        if not (self.frequency > 0 and math.isfinite(self.frequency)):
+            raise ValueError(f"Frequency must be a finite number > 0 Hz, got {self.frequency!r} for {self.name}.")
+        if not (self.height >= 0 and math.isfinite(self.height)):
+            raise ValueError(f"Instrument height must be a finite number >= 0 m, got {self.height!r} "
+                             f"for {self.name}.")
 
     @property
     def name(self) -> str:
@@ -79,7 +84,17 @@ def parse_coil(text: str, frequency: float | None = None, height: float | None =
 
 
 def as_coils(coils, height: float | None = None) -> tuple[Coil, ...]:
-    """Coerce a sequence of Coil or coil strings to Coils; ``height`` (m) overrides all heights."""
+    """Coerce coils to a tuple of Coil; ``height`` (m) overrides all heights.
+
+    ``coils``: a sequence of Coil or EMagPy coil strings, one Coil, a comma-separated string of coil
+    strings ('VCP0.32f30000h0, HCP0.71'), an Instrument, or a preset key ('CMD-MiniExplorer').
+    """
+    if isinstance(coils, Coil):
+        coils = (coils,)
+    elif isinstance(coils, Instrument):
+        coils = coils.coils
+    elif isinstance(coils, str):
+        coils = INSTRUMENTS[coils].coils if coils in INSTRUMENTS else [p for p in coils.split(",") if p.strip()]
     out = []
     for c in coils:
         c = c if isinstance(c, Coil) else parse_coil(c)
@@ -108,30 +123,43 @@ def _vcp_hcp(spacings, frequency):
     return tuple(Coil(o, s, frequency) for o in ("VCP", "HCP") for s in spacings)
 
 
-_GF = "GF Instruments CMD user manual / EMagPy 1.4.5 Problem.importGF device presets"
-_DUALEM = "DUALEM-1S/2S/21S specifications (Dualem Inc.): 9 kHz, HCP at s, PRP at s+0.1 m"
-_GEONICS = "Geonics EM38-MK2 / EM31-MK2 specifications: 14.5 kHz (1.0/0.5 m), 9.8 kHz (3.66 m)"
+# Every number of a preset with its source. EMagPy 1.4.5 = emagpy/Survey.py ``Survey.importGF``
+# (device presets 'CMD Mini-Explorer', 'CMD Mini-Explorer 6L', 'CMD Explorer').
+_SRC_MINI = ("coil spacings 0.32/0.71/1.18 m and 30 kHz: GF Instruments CMD-MiniExplorer "
+             "specifications (user manual); EMagPy 1.4.5 Survey.importGF('CMD Mini-Explorer'): "
+             "freq = 30000, csep = [0.32, 0.71, 1.18] (VCP from the 'Lo' file, HCP from 'Hi')")
+_SRC_MINI6 = ("coil spacings 0.20/0.33/0.50/0.72/1.03/1.50 m and 30 kHz: GF Instruments "
+              "CMD-MiniExplorer 6L specifications; EMagPy 1.4.5 Survey.importGF('CMD Mini-Explorer 6L'): "
+              "freq = 30000, csep = [0.20, 0.33, 0.50, 0.72, 1.03, 1.50]")
+_SRC_EXPL = ("coil spacings 1.48/2.82/4.49 m and 10 kHz: GF Instruments CMD-Explorer specifications; "
+             "EMagPy 1.4.5 Survey.importGF('CMD Explorer'): freq = 10000, csep = [1.48, 2.82, 4.49]")
+_SRC_DUALEM = ("9 kHz; HCP pair at s and perpendicular (PRP) pair at s + 0.1 m, s = 1 m (1S), "
+               "2 m (2S), both (21S): DUALEM Inc. DUALEM-1S/-2S/-21S specification sheets")
+_SRC_EM38 = ("14.5 kHz; coil spacings 1.0 m and 0.5 m, each read in vertical-dipole (HCP) and "
+             "horizontal-dipole (VCP) mode: Geonics EM38-MK2 specifications")
+_SRC_EM31 = ("9.8 kHz; coil spacing 3.66 m, vertical-dipole (HCP) and horizontal-dipole (VCP) "
+             "mode: Geonics EM31-MK2 specifications")
 
 INSTRUMENTS: dict[str, Instrument] = {
     i.key: i
     for i in (
         Instrument("CMD-MiniExplorer", "GF CMD-MiniExplorer (0.32/0.71/1.18 m, 30 kHz)",
-                   _vcp_hcp((0.32, 0.71, 1.18), 30000.0), _GF),
-        Instrument("CMD-MiniExplorer-6L", "GF CMD-MiniExplorer 6L (0.2–1.5 m, 30 kHz)",
-                   _vcp_hcp((0.2, 0.33, 0.5, 0.72, 1.03, 1.5), 30000.0), _GF),
+                   _vcp_hcp((0.32, 0.71, 1.18), 30000.0), _SRC_MINI),
+        Instrument("CMD-MiniExplorer-6L", "GF CMD-MiniExplorer 6L (0.20–1.50 m, 30 kHz)",
+                   _vcp_hcp((0.2, 0.33, 0.5, 0.72, 1.03, 1.5), 30000.0), _SRC_MINI6),
         Instrument("CMD-Explorer", "GF CMD-Explorer (1.48/2.82/4.49 m, 10 kHz)",
-                   _vcp_hcp((1.48, 2.82, 4.49), 10000.0), _GF),
+                   _vcp_hcp((1.48, 2.82, 4.49), 10000.0), _SRC_EXPL),
         Instrument("DUALEM-1S", "DUALEM-1S (HCP 1 m, PRP 1.1 m, 9 kHz)",
-                   (Coil("HCP", 1.0, 9000.0), Coil("PRP", 1.1, 9000.0)), _DUALEM),
+                   (Coil("HCP", 1.0, 9000.0), Coil("PRP", 1.1, 9000.0)), _SRC_DUALEM),
         Instrument("DUALEM-2S", "DUALEM-2S (HCP 2 m, PRP 2.1 m, 9 kHz)",
-                   (Coil("HCP", 2.0, 9000.0), Coil("PRP", 2.1, 9000.0)), _DUALEM),
+                   (Coil("HCP", 2.0, 9000.0), Coil("PRP", 2.1, 9000.0)), _SRC_DUALEM),
         Instrument("DUALEM-21S", "DUALEM-21S (HCP 1/2 m, PRP 1.1/2.1 m, 9 kHz)",
                    (Coil("HCP", 1.0, 9000.0), Coil("PRP", 1.1, 9000.0),
-                    Coil("HCP", 2.0, 9000.0), Coil("PRP", 2.1, 9000.0)), _DUALEM),
+                    Coil("HCP", 2.0, 9000.0), Coil("PRP", 2.1, 9000.0)), _SRC_DUALEM),
         Instrument("EM38-MK2", "Geonics EM38-MK2 (VCP/HCP 0.5 and 1 m, 14.5 kHz)",
-                   _vcp_hcp((0.5, 1.0), 14500.0), _GEONICS),
+                   _vcp_hcp((0.5, 1.0), 14500.0), _SRC_EM38),
         Instrument("EM31", "Geonics EM31-MK2 (VCP/HCP 3.66 m, 9.8 kHz)",
-                   _vcp_hcp((3.66,), 9800.0), _GEONICS),
+                   _vcp_hcp((3.66,), 9800.0), _SRC_EM31),
     )
 }
 
