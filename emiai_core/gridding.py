@@ -77,8 +77,11 @@ def grid_points(x, y, values, cell_size: float, method: str = "linear", max_dist
     rows = int(np.floor((y_max - y.min()) / cell_size)) + 1
     if cols * rows > 200_000_000:
         raise ValueError(f"A {cols} x {rows} grid is too large: increase the cell size ({cell_size}).")
-    cx = x_min + (np.arange(cols) + 0.5) * cell_size
-    cy = y_max - (np.arange(rows) + 0.5) * cell_size
+    # work in coordinates relative to the grid origin: Qhull is 2-3x faster and more precise
+    # without the large offsets of projected CRSs (e.g. UTM northings of 5e6 m)
+    x, y = x - x_min, y - y_max
+    cx = (np.arange(cols) + 0.5) * cell_size
+    cy = -(np.arange(rows) + 0.5) * cell_size
     gx, gy = np.meshgrid(cx, cy)
     targets = np.column_stack([gx.ravel(), gy.ravel()])
     tree = cKDTree(np.column_stack([x, y]))

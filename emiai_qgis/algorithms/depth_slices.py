@@ -82,7 +82,7 @@ class DepthSlicesAlgorithm(EmiAIAlgorithm):
         from emiai_core.gridding import auto_cell_size, grid_points
         from emiai_core.layering import finest_layering, layer_labels, parse_layer_field
 
-        from ..layer_io import read_points, utm_crs_for
+        from ..layer_io import read_ogr_columns, read_points, utm_crs_for
 
         source = self.parameterAsSource(parameters, self.INPUT, context)
         if source is None:
@@ -101,15 +101,20 @@ class DepthSlicesAlgorithm(EmiAIAlgorithm):
             names, ranges, labels = [names[i] for i in order], [ranges[i] for i in order], [labels[i] for i in order]
         output = self.check_output_writable(parameters, self.OUTPUT, context)
 
-        table = read_points(source, names, feedback, (0.0, 20.0), keep_features=False)
-        values = np.column_stack([table.values[n] for n in names])
-        ok = np.isfinite(table.x) & np.isfinite(table.y) & np.all(np.isfinite(values), axis=1)
+        fast = read_ogr_columns(self, parameters, self.INPUT, context, names)
+        if fast is None:
+            table = read_points(source, names, feedback, (0.0, 20.0), keep_features=False)
+            x, y, columns = table.x, table.y, table.values
+        else:
+            x, y, columns = fast
+        values = np.column_stack([columns[n] for n in names])
+        ok = np.isfinite(x) & np.isfinite(y) & np.all(np.isfinite(values), axis=1)
         if ok.sum() < 3:
             raise self.fail(f"Only {int(ok.sum())} point(s) have a position and values in all of "
                             f"{', '.join(names)}: at least 3 are needed to interpolate.")
         if (~ok).sum():
             feedback.pushWarning(f"{int((~ok).sum())} point(s) without position or values were ignored.")
-        x, y, values = table.x[ok], table.y[ok], values[ok]
+        x, y, values = x[ok], y[ok], values[ok]
 
         src_crs = source.sourceCrs()
         dst_crs = self.parameterAsCrs(parameters, self.TARGET_CRS, context)

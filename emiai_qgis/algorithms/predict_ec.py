@@ -91,7 +91,7 @@ class PredictECAlgorithm(EmiAIAlgorithm):
         from emiai_core.model_file import ModelFileError, default_model_path, load_model
         from emiai_core.prediction import match_eca_fields, predict_survey
 
-        from ..layer_io import double_field, extend_fields, int_field, read_points, write_features
+        from ..layer_io import double_field, extend_fields, int_field, read_points, write_extended
 
         source = self.parameterAsSource(parameters, self.INPUT, context)
         if source is None:
@@ -167,19 +167,15 @@ class PredictECAlgorithm(EmiAIAlgorithm):
             feedback.pushWarning(f"Input fields replaced by new predictions: {', '.join(sorted(drop))}")
         fields, kept = extend_fields(source.fields(), new_fields, drop)
 
-        values = np.column_stack(blocks + [pred.misfit_pct])
-        rows, geoms = [], []
-        used_idx = np.flatnonzero(pred.used)
-        extra = np.column_stack([pred.extrapolated.astype(int), pred.n_floored]).tolist()
-        for j, (i, vals) in enumerate(zip(used_idx, values.tolist())):
-            attrs = table.attributes[i]
-            rows.append([attrs[c] for c in kept] + vals + extra[j])
-            geoms.append(table.geometries[i])
+        values = np.column_stack(blocks + [pred.misfit_pct]).tolist()
+        flags = np.column_stack([pred.extrapolated.astype(int), pred.n_floored]).tolist()
         sink, dest_id = self.parameterAsSink(parameters, self.OUTPUT, context, fields,
                                              source.wkbType(), source.sourceCrs())
         if sink is None:
             raise self.invalidSinkError(parameters, self.OUTPUT)
-        write_features(sink, fields, geoms, rows, feedback, (75.0, 25.0))
+        write_extended(sink, fields, table, np.flatnonzero(pred.used).tolist(), kept,
+                       (v + f for v, f in zip(values, flags)),
+                       feedback, (75.0, 25.0))
 
         n_used = int(pred.used.sum())
         feedback.pushInfo(f"Predicted {n_used} of {len(pred.used)} points "
