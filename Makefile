@@ -49,7 +49,9 @@ lint: setup
 	$(VENV)/bin/ruff check emiai_core emiai_qgis tests benchmarks scripts
 
 bench: setup
-	$(PY) benchmarks/predict_throughput.py
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) benchmarks/predict_throughput.py
+	$(PY) benchmarks/forward_speed.py
+	$(PY) benchmarks/generate_speed.py
 
 # Plugin zip for QGIS "Install from ZIP": committed files only, under one folder `emiai/`.
 package: $(RC)
