@@ -164,16 +164,11 @@ def extend_fields(base: QgsFields, new_fields, drop_names=()) -> tuple[QgsFields
     return out, kept
 
 
-def write_features(sink, fields, geometries, attribute_rows, feedback=None, progress_span=(70.0, 30.0),
-                   batch: int = 5000):
-    """Add features (geometry + attribute list) to a sink in batches with progress and Cancel."""
-    n = len(attribute_rows)
+def add_in_batches(sink, features, n, feedback=None, progress_span=(70.0, 30.0), batch: int = 5000):
+    """Add an iterable of ``n`` features to a sink in batches, with progress and Cancel."""
     start, span = progress_span
     buf = []
-    for k in range(n):
-        f = QgsFeature(fields)
-        f.setGeometry(geometries[k])
-        f.setAttributes(attribute_rows[k])
+    for k, f in enumerate(features):
         buf.append(f)
         if len(buf) >= batch:
             sink.addFeatures(buf)
@@ -181,40 +176,41 @@ def write_features(sink, fields, geometries, attribute_rows, feedback=None, prog
             if feedback is not None:
                 if feedback.isCanceled():
                     raise QgsProcessingException("Canceled by the user; the output is incomplete.")
-                feedback.setProgress(start + span * (k + 1) / n)
+                feedback.setProgress(start + span * (k + 1) / max(n, 1))
     if buf:
         sink.addFeatures(buf)
     if feedback is not None:
         feedback.setProgress(start + span)
 
 
-def write_extended(sink, fields, table, indices, kept, extra_rows, feedback=None, progress_span=(70.0, 30.0),
-                   batch: int = 5000):
+def write_features(sink, fields, geometries, attribute_rows, feedback=None, progress_span=(70.0, 30.0)):
+    """Add new features (geometry + attribute list) to a sink in batches with progress and Cancel."""
+    def features():
+        for geom, row in zip(geometries, attribute_rows):
+            f = QgsFeature(fields)
+            f.setGeometry(geom)
+            f.setAttributes(row)
+            yield f
+
+    add_in_batches(sink, features(), len(attribute_rows), feedback, progress_span)
+
+
+def write_extended(sink, fields, table, indices, kept, extra_rows, feedback=None, progress_span=(70.0, 30.0)):
     """Write the features ``indices`` of ``table`` (read with keep_features) to a sink, with
     attributes = their attributes at ``kept`` + ``extra_rows``.
 
     The features are reused, not copied: their geometry stays in C++.
     """
-    n = len(indices)
-    start, span = progress_span
-    all_kept = n > 0 and list(kept) == list(range(len(table.attributes[indices[0]])))
-    buf = []
-    for k, (i, extra) in enumerate(zip(indices, extra_rows)):
-        f, a = table.features[i], table.attributes[i]
-        f.setFields(fields, False)
-        f.setAttributes((a if all_kept else [a[c] for c in kept]) + extra)
-        buf.append(f)
-        if len(buf) >= batch:
-            sink.addFeatures(buf)
-            buf = []
-            if feedback is not None:
-                if feedback.isCanceled():
-                    raise QgsProcessingException("Canceled by the user; the output is incomplete.")
-                feedback.setProgress(start + span * (k + 1) / n)
-    if buf:
-        sink.addFeatures(buf)
-    if feedback is not None:
-        feedback.setProgress(start + span)
+    all_kept = len(indices) > 0 and list(kept) == list(range(len(table.attributes[indices[0]])))
+
+    def features():
+        for i, extra in zip(indices, extra_rows):
+            f, a = table.features[i], table.attributes[i]
+            f.setFields(fields, False)
+            f.setAttributes((a if all_kept else [a[c] for c in kept]) + extra)
+            yield f
+
+    add_in_batches(sink, features(), len(indices), feedback, progress_span)
 
 
 def utm_crs_for(lon: float, lat: float) -> QgsCoordinateReferenceSystem:

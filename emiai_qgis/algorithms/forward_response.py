@@ -202,7 +202,7 @@ class ForwardResponseAlgorithm(EmiAIAlgorithm):
 
         from emiai_core.layering import edges_from_field_names, finest_layering
 
-        from ..layer_io import double_field, extend_fields, read_points, write_features
+        from ..layer_io import double_field, extend_fields, read_points, write_extended
 
         self.check_output_writable(parameters, self.OUTPUT, context)
         field_names = source.fields().names()
@@ -240,15 +240,12 @@ class ForwardResponseAlgorithm(EmiAIAlgorithm):
         if drop:
             feedback.pushWarning(f"Input fields replaced by the forward-modelled ECa: {', '.join(drop)}")
         fields, kept = extend_fields(source.fields(), new_fields, set(drop))
-        rows = []
-        vals = (eca * 1000.0).tolist()
-        for i, attrs in enumerate(table.attributes):
-            rows.append([attrs[c] for c in kept] + [None if v != v else v for v in vals[i]])
+        vals = ([None if v != v else v for v in row] for row in (eca * 1000.0).tolist())  # NaN -> NULL
         sink, dest_id = self.parameterAsSink(parameters, self.OUTPUT, context, fields, source.wkbType(),
                                              source.sourceCrs())
         if sink is None:
             raise self.invalidSinkError(parameters, self.OUTPUT)
-        write_features(sink, fields, table.geometries, rows, feedback, (80.0, 20.0))
+        write_extended(sink, fields, table, range(len(table.features)), kept, vals, feedback, (80.0, 20.0))
         for n, col in zip(names, (eca[valid] * 1000.0).T):
             ok = np.isfinite(col)
             if ok.any():
