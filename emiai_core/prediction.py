@@ -12,7 +12,7 @@ import numpy as np
 
 from .cascade import CascadeModel
 from .forward import forward_eca
-from .instruments import parse_coil
+from .instruments import as_coils, parse_coil
 
 # GF Instruments export names: 'Cond.1[mS/m]', 'Cond.1 [mS/m]', 'Cond1.[mS/m]' (saprolite files)
 _GF_COND_RE = re.compile(r"^Cond\.?\s*(\d)\.?\s*(\[mS/m\])?$", re.IGNORECASE)
@@ -86,12 +86,13 @@ def data_misfit_pct(eca_measured, ec, layer_edges, coils, forward_model="FSlin")
 
 
 def predict_survey(model: CascadeModel, eca_mS_m, nonpositive: str = "drop",
-                   forward_model: str = "FSlin") -> SurveyPrediction:
+                   forward_model: str = "FSlin", heights_m=None) -> SurveyPrediction:
     """Predict EC for survey ECa (N, n_coils) in mS/m, in the order of model.measured_coils.
 
     nonpositive: 'drop' (skip points with ECa <= 0 and count them) or 'fail' (raise ValueError).
     Points with a missing value (NaN) are always skipped and counted. forward_model: forward model
-    of the data misfit ('CS', 'FSlin', 'FSeq').
+    of the data misfit ('CS', 'FSlin', 'FSeq'). heights_m: (N,) instrument height of each point (m);
+    the misfit is computed at that height (default: the model's coil heights).
     """
     eca_mS_m = np.asarray(eca_mS_m, dtype=float)
     missing = ~np.all(np.isfinite(eca_mS_m), axis=1)
@@ -106,7 +107,14 @@ def predict_survey(model: CascadeModel, eca_mS_m, nonpositive: str = "drop",
     eca = eca_mS_m[used] / 1000.0
     result = model.predict(eca)
     finest = max(range(len(model.stages)), key=lambda k: len(model.stages[k].layer_edges))
-    misfit = data_misfit_pct(eca, result.ec[finest], model.stages[finest].layer_edges,
-                             model.measured_coils, forward_model) if len(eca) else np.zeros(0)
+    edges = model.stages[finest].layer_edges
+    misfit = np.zeros(len(eca))
+    heights = None if heights_m is None else np.asarray(heights_m, dtype=float)[used]
+    if heights is None or not np.all(np.isfinite(heights)):
+        heights = np.full(len(eca), np.nan)  # NaN = the model's own coil heights
+    for h in np.unique(heights):
+        at = heights == h if np.isfinite(h) else np.isnan(heights)
+        coils = model.measured_coils if not np.isfinite(h) else as_coils(model.measured_coils, height=h)
+        misfit[at] = data_misfit_pct(eca[at], result.ec[finest][at], edges, coils, forward_model)
     return SurveyPrediction(used, int(missing.sum()), int(nonpos.sum()), result.ec, misfit,
                             result.extrapolated, result.n_floored)

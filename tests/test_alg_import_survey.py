@@ -54,7 +54,7 @@ def test_trimpley_lo(run_alg, tmp_path):
     assert result["COILS"] == "VCP0.32,VCP0.71,VCP1.18"
     assert result["COIL_STRINGS"] == "VCP0.32f30000h0.1,VCP0.71f30000h0.1,VCP1.18f30000h0.1"
     names = layer.fields().names()
-    assert names[1:] == MINI_VCP + [c + "_inph" for c in MINI_VCP] + [
+    assert names[1:] == MINI_VCP + [c + "_inph" for c in MINI_VCP] + ["HEIGHT_M",
         "Altitude", "Time", "Inv.Cond.1[mS/m]", "Inv.Cond.2[mS/m]", "Inv.Thick[m]", "Inv.RMS[%]"]  # [0] = fid
     assert layer.crs().authid() == "EPSG:32630"  # lon -2.34: UTM zone 30 N
     first = next(layer.getFeatures())

@@ -221,3 +221,47 @@ def test_predictec_unwritable_output(run_alg, survey_layer):
 
     with pytest.raises(QgsProcessingException, match="folder /nonexistent/dir does not exist or is not writable"):
         run_alg("emiai:predictec", {"INPUT": survey_layer, "MISFIT_MODEL": 1, "OUTPUT": "/nonexistent/dir/ec.gpkg"})
+
+
+class _Recorder:
+    """A QgsProcessingFeedback that keeps the warnings it is given."""
+
+    def __new__(cls):
+        from qgis.core import QgsProcessingFeedback
+
+        class Feedback(QgsProcessingFeedback):
+            def __init__(self):
+                super().__init__()
+                self.warnings = []
+
+            def pushWarning(self, text):  # noqa: N802
+                self.warnings.append(text)
+                super().pushWarning(text)
+
+        return Feedback()
+
+
+def test_instrument_height_travels_from_import_to_misfit(run_alg, tmp_path):
+    """importsurvey writes HEIGHT_M; predictec warns about a height the model was not trained for
+    and computes MISFIT_PCT at the survey height."""
+    from emiai_core.instruments import as_coils
+    from emiai_core.model_file import default_model_path, load_model
+    from emiai_core.prediction import data_misfit_pct
+
+    survey = str(tmp_path / "survey.gpkg")
+    run_alg("emiai:importsurvey", {"INPUT": str(REPO / "demo" / "data" / "trimpLo.dat"), "INSTRUMENT": 0,
+                                   "ORIENTATION": 0, "HEIGHT": 0.1, "OUTPUT": survey})
+    names, rows, _ = read_layer(survey)
+    assert "HEIGHT_M" in names and {r["HEIGHT_M"] for r in rows} == {0.1}
+    out = str(tmp_path / "ec.gpkg")
+    feedback = _Recorder()
+    run_alg("emiai:predictec", {"INPUT": survey, "MISFIT_MODEL": 1, "OUTPUT": out}, feedback=feedback)
+    assert any("instrument height(s) 0.1 m" in w and "trained for 0 m" in w for w in feedback.warnings)
+    names, rows, _ = read_layer(out)
+    eca = np.array([[r["VCP0.32"], r["VCP0.71"], r["VCP1.18"]] for r in rows[:50]]) / 1000
+    ec = np.array([[r[n] for n in names if n.startswith("EC_")] for r in rows[:50]]) / 1000
+    model = load_model(default_model_path())
+    at_h = data_misfit_pct(eca, ec, model.finest.layer_edges, as_coils(model.measured_coils, height=0.1), "CS")
+    on_ground = data_misfit_pct(eca, ec, model.finest.layer_edges, model.measured_coils, "CS")
+    np.testing.assert_allclose([r["MISFIT_PCT"] for r in rows[:50]], at_h, rtol=1e-6)
+    assert not np.allclose(at_h, on_ground, rtol=1e-3)

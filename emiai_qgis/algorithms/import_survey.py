@@ -56,8 +56,9 @@ class ImportSurveyAlgorithm(EmiAIAlgorithm):
         "within the tolerance keep empty values for the other mode and are counted. EMagPy's "
         "importGF instead stacks both files and fills values from the nearest point at any "
         "distance.<br>"
-        "<b>Height</b>: instrument height above ground (m), recorded in the coil strings (COIL_STRINGS "
-        "output, e.g. VCP0.32f30000h0.1) for the inversion.<br>"
+        "<b>Height</b>: instrument height above ground (m), written to the field HEIGHT_M and to the coil "
+        "strings (COIL_STRINGS output, e.g. VCP0.32f30000h0.1); 'Predict EC depth models' checks it "
+        "against the model's height.<br>"
         "<b>Coordinates</b>: Latitude/Longitude (NMEA like 5224.461500N or decimal degrees, WGS 84) "
         "or x/y in metres. x/y need SOURCE_CRS to be placed on the map; without it they are "
         "kept as local coordinates (no CRS). Latitude/longitude are projected to TARGET_CRS, by "
@@ -138,6 +139,7 @@ class ImportSurveyAlgorithm(EmiAIAlgorithm):
         )
         from qgis.PyQt.QtCore import QVariant
 
+        from emiai_core.instruments import parse_coil
         from emiai_core.survey import merge_lo_hi
 
         from ..layer_io import double_field, utm_crs_for, write_features
@@ -224,6 +226,12 @@ class ImportSurveyAlgorithm(EmiAIAlgorithm):
         for coil, values in table.inphase.items():
             fields.append(double_field(f"{coil}_inph", "in-phase (ppt)"))
             columns.append(values)
+        # the instrument height travels with the points, so that predictec can check it against
+        # the model's height and forward-model the misfit at the height the data were taken
+        heights = {parse_coil(table.coil_strings.get(c, c)).height for c in table.coils}
+        if len(heights) == 1 and "HEIGHT_M" not in table.extra:
+            fields.append(double_field("HEIGHT_M", "instrument height above ground (m)"))
+            columns.append(np.full(table.n_points, heights.pop()))
         for name, values in table.extra.items():
             if values.dtype.kind == "f":
                 fields.append(double_field(name))

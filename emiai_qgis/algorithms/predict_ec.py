@@ -123,7 +123,8 @@ class PredictECAlgorithm(EmiAIAlgorithm):
         if source.featureCount() == 0:
             raise self.fail("The input layer has no features: nothing to predict.")
 
-        table = read_points(source, eca_fields, feedback, (0.0, 30.0))
+        has_height = "HEIGHT_M" in field_names and source.fields().field("HEIGHT_M").isNumeric()
+        table = read_points(source, eca_fields + (["HEIGHT_M"] if has_height else []), feedback, (0.0, 30.0))
         if len(table.x) == 0:
             raise self.fail("The input layer has no features: nothing to predict.")
         eca = np.column_stack([table.values[f] for f in eca_fields])
@@ -136,8 +137,18 @@ class PredictECAlgorithm(EmiAIAlgorithm):
             feedback.pushWarning(f"Median ECa is {med:.3g}: values look like S/m, but mS/m are expected.")
         self.check_canceled(feedback)
         feedback.setProgress(35)
+        heights = table.values.get("HEIGHT_M") if has_height else None
+        model_height = float(model.metadata.get("height_m", 0.0))
+        if heights is not None:
+            off = np.isfinite(heights) & (np.abs(heights - model_height) > 0.005)
+            if off.any():
+                feedback.pushWarning(
+                    f"{int(off.sum())} point(s) were measured at instrument height(s) "
+                    f"{', '.join(f'{h:g}' for h in np.unique(heights[off]))} m (field HEIGHT_M) but the model was "
+                    f"trained for {model_height:g} m: its EC predictions are biased there. Use a model trained "
+                    "for your height. MISFIT_PCT is computed at the survey height.")
         try:
-            pred = predict_survey(model, eca, policy, fwd)
+            pred = predict_survey(model, eca, policy, fwd, heights)
         except ValueError as err:
             raise self.fail(f"{err} (fields {', '.join(eca_fields)}; NEGATIVE policy)") from None
         if pred.skipped_missing:
