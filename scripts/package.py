@@ -1,5 +1,6 @@
 #!/usr/bin/env python
-"""Build dist/emiai.zip for QGIS "Install from ZIP": committed files (git archive) + compiled resources."""
+"""Build dist/emiai.zip (or the path given) for QGIS "Install from ZIP": committed files (git archive)
+plus the icons compiled from resources.qrc."""
 import subprocess
 import sys
 import zipfile
@@ -11,7 +12,7 @@ CONTENT = ["__init__.py", "metadata.txt", "LICENSE", "NOTICE", "README.md", "res
 
 
 def main() -> None:
-    out = REPO / "dist" / "emiai.zip"
+    out = Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else REPO / "dist" / "emiai.zip"
     out.parent.mkdir(exist_ok=True)
     subprocess.run(["git", "archive", "--format=zip", "--prefix=emiai/", "-o", str(out), "HEAD", *CONTENT],
                    cwd=REPO, check=True)
@@ -21,7 +22,7 @@ def main() -> None:
     with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED) as z:
         z.write(rc, "emiai/emiai_qgis/resources_rc.py")
         names = z.namelist()
-    print(f"Built {out.relative_to(REPO)}: {len(names)} entries, plugin folder 'emiai/'")
+    print(f"Built {out}: {len(names)} entries, plugin folder 'emiai/'")
 
 
 if __name__ == "__main__":

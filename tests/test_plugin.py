@@ -39,3 +39,25 @@ def test_plugin_loads_without_tensorflow():
     ) % str(REPO)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.stdout.strip().splitlines()[-1] == "NOTF", out.stderr[-2000:]
+
+
+def test_package_zip_is_an_installable_plugin(tmp_path):
+    """`make package` output: one folder 'emiai/' with the plugin, the default model, no tests."""
+    import subprocess
+    import sys
+    import zipfile
+
+    if not (REPO / "emiai_qgis" / "resources_rc.py").exists() or not (REPO / ".git").exists():
+        import pytest
+
+        pytest.skip("needs a git checkout after `make resources`")
+    out = tmp_path / "emiai.zip"
+    subprocess.run([sys.executable, str(REPO / "scripts" / "package.py"), str(out)], check=True,
+                   capture_output=True)
+    names = zipfile.ZipFile(out).namelist()
+    assert {n.split("/")[0] for n in names} == {"emiai"}
+    for needed in ("emiai/__init__.py", "emiai/metadata.txt", "emiai/LICENSE", "emiai/NOTICE",
+                   "emiai/emiai_qgis/provider.py", "emiai/emiai_qgis/resources_rc.py",
+                   "emiai/emiai_core/models/emiai_tuwien2024_cmd_miniexplorer_vcp.npz"):
+        assert needed in names, needed
+    assert not any(n.startswith(("emiai/tests/", "emiai/.venv")) for n in names)
