@@ -166,3 +166,24 @@ def test_same_mode_twice(run_alg, tmp_path):
     # a VCP CSV given as the second file of a VCP .dat: both hold VCP coils
     fails(run_alg, tmp_path, r"INPUT_HI: .*contain VCP0\.32.*one file per mode",
           INPUT=example("trimpley/trimpLo.dat"), INPUT_HI=example("trimpley/trimpLo.csv"))
+
+
+def test_gf_calibration_to_lin(run_alg, tmp_path):
+    """CALIBRATION converts GF F-0m ECa to LIN ECa per coil with EMagPy's gfCorrection factors."""
+    from qgis.core import QgsProcessingException, QgsVectorLayer
+
+    from emiai_core.gf_calibration import gf_factor
+
+    out = str(tmp_path / "lin.gpkg")
+    res = run_alg("emiai:importsurvey", {"INPUT": example("trimpley/trimpLo.dat"), "INSTRUMENT": 0,
+                                         "ORIENTATION": 0, "CALIBRATION": 1, "OUTPUT": out})
+    assert res["CALIBRATION"] == "F-0m"
+    first = next(QgsVectorLayer(out, "lin", "ogr").getFeatures())
+    assert first["VCP0.32"] == pytest.approx(3.46 * gf_factor("VCP0.32f30000h0", "F-0m"), rel=1e-12)
+    assert first["VCP1.18"] == pytest.approx(7.11 * gf_factor("VCP1.18f30000h0", "F-0m"), rel=1e-12)
+    assert first["VCP0.32_inph"] == pytest.approx(2.18)  # in-phase is not ECa: unchanged
+    bad = tmp_path / "bad.gpkg"
+    with pytest.raises(QgsProcessingException, match="No GF F-1m calibration coefficient for coil VCP0.32"):
+        run_alg("emiai:importsurvey", {"INPUT": example("trimpley/trimpLo.dat"), "INSTRUMENT": 0,
+                                       "ORIENTATION": 0, "CALIBRATION": 2, "OUTPUT": str(bad)})
+    assert not bad.exists()

@@ -17,6 +17,7 @@ INSTRUMENT_KEYS = ("CMD-MiniExplorer", "CMD-Explorer", "CMD-MiniExplorer-6L")
 INSTRUMENT_LABELS = ("CMD-MiniExplorer", "CMD-Explorer", "CMD-MiniExplorer 6L")
 ORIENTATIONS = ("VCP", "HCP")
 MERGE_BY = ("position", "time")
+CALIBRATIONS = (None, "F-0m", "F-1m")
 LOCAL_CRS_WKT = ('ENGCRS["Local survey grid (m)",EDATUM["Local survey origin"],CS[Cartesian,2],'
                  'AXIS["x (E)",east,ORDER[1],LENGTHUNIT["metre",1]],'
                  'AXIS["y (N)",north,ORDER[2],LENGTHUNIT["metre",1]]]')
@@ -33,6 +34,7 @@ class ImportSurveyAlgorithm(EmiAIAlgorithm):
     HEIGHT = "HEIGHT"
     MERGE_BY = "MERGE_BY"
     MERGE_TOLERANCE = "MERGE_TOLERANCE"
+    CALIBRATION = "CALIBRATION"
     SOURCE_CRS = "SOURCE_CRS"
     TARGET_CRS = "TARGET_CRS"
     OUTPUT = "OUTPUT"
@@ -59,6 +61,10 @@ class ImportSurveyAlgorithm(EmiAIAlgorithm):
         "<b>Height</b>: instrument height above ground (m), written to the field HEIGHT_M and to the coil "
         "strings (COIL_STRINGS output, e.g. VCP0.32f30000h0.1); 'Predict EC depth models' checks it "
         "against the model's height.<br>"
+        "<b>ECa calibration</b>: GF instruments export ECa scaled by a factory calibration (F-0m or "
+        "F-1m, chosen on the device). Physical forward models and emiAI networks use LIN ECa: choose "
+        "the calibration of your export to convert (EMagPy gfCorrection coefficients; F-0m for the "
+        "CMD-MiniExplorer, 6L and Explorer, F-1m for the Explorer).<br>"
         "<b>Coordinates</b>: Latitude/Longitude (NMEA like 5224.461500N or decimal degrees, WGS 84) "
         "or x/y in metres. x/y need SOURCE_CRS to be placed on the map; without it they are "
         "kept as local coordinates (no CRS). Latitude/longitude are projected to TARGET_CRS, by "
@@ -89,6 +95,10 @@ class ImportSurveyAlgorithm(EmiAIAlgorithm):
         self.addParameter(QgsProcessingParameterNumber(
             self.MERGE_TOLERANCE, "Merge tolerance (m for position, s for time)",
             QgsProcessingParameterNumber.Double, defaultValue=2.0, minValue=0.0))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.CALIBRATION, "ECa calibration", options=[
+                "Keep the ECa as exported", "GF F-0m calibrated → LIN ECa", "GF F-1m calibrated → LIN ECa"],
+            defaultValue=0))
         self.addParameter(QgsProcessingParameterCrs(
             self.SOURCE_CRS, "CRS of x/y columns (not used for latitude/longitude)", optional=True))
         self.addParameter(QgsProcessingParameterCrs(
@@ -100,6 +110,7 @@ class ImportSurveyAlgorithm(EmiAIAlgorithm):
         self.addOutput(QgsProcessingOutputNumber("N_UNMATCHED", "Points without a partner in the second file"))
         self.addOutput(QgsProcessingOutputString("COILS", "ECa fields (comma separated)"))
         self.addOutput(QgsProcessingOutputString("COIL_STRINGS", "Coils as EMagPy strings (comma separated)"))
+        self.addOutput(QgsProcessingOutputString("CALIBRATION", "ECa calibration conversion applied"))
 
     def _read(self, param, path, instrument, orientation, height, feedback):
         """One file as a SurveyTable; reading errors become messages naming the parameter."""
@@ -139,6 +150,7 @@ class ImportSurveyAlgorithm(EmiAIAlgorithm):
         )
         from qgis.PyQt.QtCore import QVariant
 
+        from emiai_core.gf_calibration import gf_factor
         from emiai_core.instruments import parse_coil
         from emiai_core.survey import merge_lo_hi
 
@@ -174,6 +186,17 @@ class ImportSurveyAlgorithm(EmiAIAlgorithm):
         if table.n_points == 0:
             raise self.fail(f"INPUT: no usable row in {path} ({table.n_rows_skipped} skipped: "
                             f"{table.skipped_reasons}). Check the coordinate and ECa columns.")
+        calibration = CALIBRATIONS[self.parameterAsEnum(parameters, self.CALIBRATION, context)]
+        if calibration:
+            # GF devices report ECa scaled by a factory calibration; physical forward models and the
+            # networks need LIN ECa (EMagPy gfCorrection coefficients, emiai_core.gf_calibration)
+            for coil in table.coils:
+                try:
+                    factor = gf_factor(table.coil_strings.get(coil, coil), calibration)
+                except ValueError as err:
+                    raise self.fail(f"CALIBRATION: {err} Choose 'Keep the ECa as exported'.") from None
+                table.eca[coil] = table.eca[coil] * factor
+                feedback.pushInfo(f"{coil}: GF {calibration} ECa × {factor:.5f} = LIN ECa")
         self.check_canceled(feedback)
         feedback.setProgress(20)
 
@@ -270,4 +293,5 @@ class ImportSurveyAlgorithm(EmiAIAlgorithm):
             "N_UNMATCHED": n_unmatched,
             "COILS": ",".join(table.coils),
             "COIL_STRINGS": ",".join(table.coil_strings.get(c, c) for c in table.coils),
+            "CALIBRATION": calibration or "as exported",
         }
