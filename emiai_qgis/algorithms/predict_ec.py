@@ -87,6 +87,7 @@ class PredictECAlgorithm(EmiAIAlgorithm):
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         import numpy as np
 
+        from emiai_core.instruments import parse_coil
         from emiai_core.layering import layer_field_names, parse_layer_field
         from emiai_core.model_file import ModelFileError, default_model_path, load_model
         from emiai_core.prediction import match_eca_fields, predict_survey
@@ -138,7 +139,7 @@ class PredictECAlgorithm(EmiAIAlgorithm):
         self.check_canceled(feedback)
         feedback.setProgress(35)
         heights = table.values.get("HEIGHT_M") if has_height else None
-        model_height = float(model.metadata.get("height_m", 0.0))
+        model_height = parse_coil(model.measured_coils[0]).height  # the coils carry the trained height
         if heights is not None:
             off = np.isfinite(heights) & (np.abs(heights - model_height) > 0.005)
             if off.any():
