@@ -26,12 +26,7 @@ class PointTable:
     y: np.ndarray
     values: dict
     features: list
-    feature_ids: np.ndarray
     attributes: list
-
-    @property
-    def geometries(self) -> list:
-        return [f.geometry() for f in self.features]
 
 
 def read_points(source, numeric_fields, feedback=None, progress_span=(0.0, 30.0), keep_features=True) -> PointTable:
@@ -54,7 +49,7 @@ def read_points(source, numeric_fields, feedback=None, progress_span=(0.0, 30.0)
                 f"numbers in mS/m. Convert it (Field calculator: to_real(\"{name}\")) or choose another field.")
         idx[name] = i
     n = max(source.featureCount(), 0)
-    fids, features, geoms, attrs = [], [], [], []
+    features, geoms, attrs = [], [], []
     cols = {name: [] for name in numeric_fields}
     start, span = progress_span
     request = QgsFeatureRequest()
@@ -70,13 +65,12 @@ def read_points(source, numeric_fields, feedback=None, progress_span=(0.0, 30.0)
         for name, i in idx.items():
             cols[name].append(row[i])
         geoms.append(feat.geometry())
-        fids.append(feat.id())
         if keep_features:
             features.append(feat)
             attrs.append(row)
     values = {name: _to_float(name, col) for name, col in cols.items()}
     x, y = points_xy(geoms, source.wkbType())
-    return PointTable(x, y, values, features, np.asarray(fids), attrs)
+    return PointTable(x, y, values, features, attrs)
 
 
 def _to_float(name, column):

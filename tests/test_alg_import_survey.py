@@ -1,19 +1,16 @@
 """emiai:importsurvey through processing.run on the real EMagPy example surveys."""
-from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import SHARED_DATA, shared_data
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "shared" / "data" / "emagpy_examples"
+EXAMPLES = SHARED_DATA / "emagpy_examples"
 MINI_VCP = ["VCP0.32", "VCP0.71", "VCP1.18"]
 MINI_HCP = ["HCP0.32", "HCP0.71", "HCP1.18"]
 
 
 def example(rel: str) -> str:
-    path = EXAMPLES / rel
-    if not path.exists():
-        pytest.skip(f"shared data not available: {path}")
-    return str(path)
+    return str(shared_data("emagpy_examples", rel))
 
 
 def run_import(run_alg, tmp_path, name="out.gpkg", **params):

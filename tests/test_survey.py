@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import SHARED_DATA, shared_data
 
 from emiai_core.survey import (
     GF_PRESETS,
@@ -15,16 +16,13 @@ from emiai_core.survey import (
     read_survey,
 )
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "shared" / "data" / "emagpy_examples"
+EXAMPLES = SHARED_DATA / "emagpy_examples"
 MINI_VCP = ["VCP0.32", "VCP0.71", "VCP1.18"]
 MINI_HCP = ["HCP0.32", "HCP0.71", "HCP1.18"]
 
 
 def example(rel: str) -> Path:
-    path = EXAMPLES / rel
-    if not path.exists():
-        pytest.skip(f"shared data not available: {path}")
-    return path
+    return shared_data("emagpy_examples", rel)
 
 
 def data_rows(path: Path) -> int:
