@@ -96,27 +96,11 @@ def core_run(tmp: Path, settings):
 
 
 def qgis_run(tmp: Path):
-    import tempfile as _tf
+    from qgis.core import QgsProcessingContext, QgsProcessingFeedback, QgsProject
 
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    os.environ.setdefault("PROJ_DATA", "/usr/share/proj")
-    os.environ.setdefault("XDG_RUNTIME_DIR", _tf.mkdtemp(prefix="emiai-xdg-"))
-    from emiai_qgis.native import ensure_native_libs
+    from emiai_qgis.headless import start_processing
 
-    ensure_native_libs(("h5py", "shapely", "pyproj"))
-    from qgis.core import QgsApplication, QgsProcessingContext, QgsProcessingFeedback, QgsProject
-
-    QgsApplication.setPrefixPath("/usr", True)
-    app = QgsApplication([], False)
-    app.initQgis()
-    sys.path.append("/usr/share/qgis/python/plugins")
-    from processing.core.Processing import Processing
-
-    Processing.initialize()
-    from emiai_qgis.provider import EmiAIProvider
-
-    provider = EmiAIProvider()
-    QgsApplication.processingRegistry().addProvider(provider)
+    app, provider = start_processing()
     import processing
 
     def run(alg, params):

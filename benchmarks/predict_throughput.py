@@ -465,26 +465,12 @@ def _slim(results):
 
 def profile_child(survey, workdir, out_json):
     """In-process: QgsApplication + emiAI provider; processing.run of both algorithms, plain then cProfile."""
-    import tempfile as _tf
-
-    os.environ.setdefault("XDG_RUNTIME_DIR", _tf.mkdtemp(prefix="emiai-xdg-"))
-    from emiai_qgis.native import ensure_native_libs
-
-    ensure_native_libs(("h5py", "shapely", "pyproj"))
     from qgis.core import QgsApplication
 
-    QgsApplication.setPrefixPath("/usr", True)
-    app = QgsApplication([], False)
-    app.initQgis()
-    sys.path.append("/usr/share/qgis/python/plugins")
-    import processing
-    from processing.core.Processing import Processing
+    from emiai_qgis.headless import start_processing
 
-    from emiai_qgis.provider import EmiAIProvider
-
-    Processing.initialize()
-    provider = EmiAIProvider()
-    QgsApplication.processingRegistry().addProvider(provider)
+    app, provider = start_processing()
+    import processing  # importable once start_processing put QGIS's plugin folder on sys.path
     workdir = Path(workdir)
     res = {"note": "one run each inside a standalone QgsApplication (no qgis_process start-up); "
                    "'plain' is uninstrumented, the split is from a second run under cProfile "

@@ -30,31 +30,22 @@ def shared_data(*parts) -> Path:
 
 
 @pytest.fixture(scope="session")
-def qgis_app():
-    """One QgsApplication for the session, with Processing initialised."""
-    from qgis.core import QgsApplication
+def _processing():
+    """One QgsApplication for the session with Processing and the emiAI provider (kept referenced)."""
+    from emiai_qgis.headless import start_processing
 
-    QgsApplication.setPrefixPath("/usr", True)
-    app = QgsApplication([], False)
-    app.initQgis()
-    sys.path.append("/usr/share/qgis/python/plugins")
-    from processing.core.Processing import Processing
-
-    Processing.initialize()
-    yield app
+    yield start_processing()
     # exitQgis() at interpreter exit segfaults with TF loaded; the process ends right after anyway.
 
 
 @pytest.fixture(scope="session")
-def emiai_provider(qgis_app):
-    """The emiAI provider registered in the Processing registry (kept referenced: SIP would delete it)."""
-    from qgis.core import QgsApplication
+def qgis_app(_processing):
+    return _processing[0]
 
-    from emiai_qgis.provider import EmiAIProvider
 
-    provider = EmiAIProvider()
-    QgsApplication.processingRegistry().addProvider(provider)
-    yield provider
+@pytest.fixture(scope="session")
+def emiai_provider(_processing):
+    return _processing[1]
 
 
 @pytest.fixture()

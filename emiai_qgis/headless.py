@@ -1,0 +1,34 @@
+"""A headless QGIS with Processing and the emiAI provider, for tests, benchmarks and scripts."""
+import os
+import sys
+import tempfile
+
+
+def start_processing():
+    """Start an offscreen QgsApplication with Processing and the emiAI provider registered.
+
+    Returns (app, provider): keep both referenced for as long as algorithms run (SIP would delete
+    the provider). Do not call exitQgis() at the end when TensorFlow was loaded: it segfaults at
+    interpreter exit (../shared/docs/environment.md section 7).
+    """
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ.setdefault("PROJ_DATA", "/usr/share/proj")
+    os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.mkdtemp(prefix="emiai-xdg-"))
+    from .native import ensure_native_libs
+
+    ensure_native_libs(("h5py", "shapely", "pyproj"))
+    from qgis.core import QgsApplication
+
+    QgsApplication.setPrefixPath("/usr", True)
+    app = QgsApplication([], False)
+    app.initQgis()
+    if "/usr/share/qgis/python/plugins" not in sys.path:
+        sys.path.append("/usr/share/qgis/python/plugins")
+    from processing.core.Processing import Processing
+
+    Processing.initialize()
+    from .provider import EmiAIProvider
+
+    provider = EmiAIProvider()
+    QgsApplication.processingRegistry().addProvider(provider)
+    return app, provider
