@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-py$(PYVER)
 APT_PACKAGES := qgis python3-qgis qgis-providers python3-venv pyqt5-dev-tools
 RC := emiai_qgis/resources_rc.py
 
-.PHONY: setup demo test test-fast lint package clean bench resources
+.PHONY: setup demo test test-fast lint package clean bench resources shared-checks
 
 setup: $(STAMP) $(RC)
 
@@ -26,11 +26,17 @@ setup: $(STAMP) $(RC)
 $(STAMP): .apt-stamp requirements/requirements.txt $(CONSTRAINTS)
 	@test -f $(CONSTRAINTS) || { echo "No constraints file for Python $(PYVER): $(CONSTRAINTS)"; exit 1; }
 	$(SYSPY) -m venv --system-site-packages $(VENV)
-	$(PY) -m pip install --no-cache-dir -q --upgrade pip
+	$(PY) -m pip install --no-cache-dir -q --upgrade pip -c $(CONSTRAINTS)
 	$(PY) -m pip install --no-cache-dir -r requirements/requirements.txt -c $(CONSTRAINTS)
-	@# resipy is optional at run time (only the .vtk / native-mesh ERT readers use it); on
-	@# Python 3.13 it must go in without its numpy<2 pin.
-	$(PY) -m pip install --no-cache-dir $$( [ "$(PYVER)" = "311" ] && echo "" || echo "--no-deps" ) resipy -c $(CONSTRAINTS)
+	@# resipy is optional at run time (only the .vtk / native-mesh ERT readers use it). On Python 3.13
+	@# it must go in without its numpy<2 pin (--no-deps), so its other run-time needs (resipy's
+	@# Requires-Dist minus numpy; `import resipy` fails without psutil, requests or chardet) go in explicitly.
+	if [ "$(PYVER)" = "311" ]; then \
+	  $(PY) -m pip install --no-cache-dir resipy -c $(CONSTRAINTS); \
+	else \
+	  $(PY) -m pip install --no-cache-dir --no-deps resipy -c $(CONSTRAINTS) && \
+	  $(PY) -m pip install --no-cache-dir psutil requests chardet matplotlib pandas scipy -c $(CONSTRAINTS); \
+	fi
 	@touch $@
 
 # Icons compiled from resources.qrc (generated file is not committed).
@@ -44,6 +50,10 @@ demo: setup
 
 test: setup
 	QT_QPA_PLATFORM=offscreen PROJ_DATA=/usr/share/proj $(PY) -m pytest -q tests
+
+# The checks on the full real data in ../shared/data (skipped when it is not there).
+shared-checks: setup
+	QT_QPA_PLATFORM=offscreen PROJ_DATA=/usr/share/proj $(PY) -m pytest -q benchmarks/shared_checks
 
 lint: setup
 	$(VENV)/bin/ruff check emiai_core emiai_qgis tests benchmarks scripts

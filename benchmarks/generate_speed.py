@@ -12,7 +12,11 @@ Measures, on ONE core (BLAS/OpenMP threads = 1, CPU affinity pinned to one CPU):
 With ``--qgis`` it also runs the two Processing algorithms in-process (10 × importertsection to
 memory layers, then generatetrainingmodels without figures) and reports their wall times.
 
-Usage:  .venv/bin/python benchmarks/generate_speed.py [--repeats 3] [--qgis]
+With ``--drawing reference`` the models are drawn as the reference does (DISTRIBUTION "normal",
+RANDOM_SHARE 0) instead of with the defaults (log resistivity within the box range, 20 % smooth
+random models); the model count is the same.
+
+Usage:  .venv/bin/python benchmarks/generate_speed.py [--repeats 3] [--qgis] [--drawing default|reference]
 Writes benchmarks/output/generate_speed.json.
 """
 from __future__ import annotations
@@ -71,7 +75,7 @@ def machine_info():
 
 def core_run(tmp: Path, settings):
     from emiai_core import ert
-    from emiai_core.training_models import ProfileCells, generate_training_models
+    from emiai_core.model_generation import ProfileCells, generate_training_models
     from emiai_core.training_set import load_training_set, save_training_set
 
     t = {}
@@ -95,7 +99,7 @@ def core_run(tmp: Path, settings):
     return t, info
 
 
-def qgis_run(tmp: Path):
+def qgis_run(tmp: Path, extra: dict | None = None):
     from qgis.core import QgsProcessingContext, QgsProcessingFeedback, QgsProject
 
     from emiai_qgis.headless import start_processing
@@ -122,7 +126,7 @@ def qgis_run(tmp: Path):
     r = run("emiai:generatetrainingmodels", {"SECTIONS": cells, "TRACES": traces, "NMODELS": 500,
                                              "NEXTRACTION_RANGE": "10,10", "FIGURES": 0,
                                              "OUTPUT": str(tmp / "qgis_training_set.npz"),
-                                             "OUTPUT_LOCATIONS": "TEMPORARY_OUTPUT"})
+                                             "OUTPUT_LOCATIONS": "TEMPORARY_OUTPUT", **(extra or {})})
     t_generate = time.perf_counter() - t1
     out = {"import_10_profiles_s": t_import, "generate_s": t_generate, "total_s": t_import + t_generate,
            "n_models": r["N_MODELS"], "n_cells_imported": int(sum(c.featureCount() for c in cells))}
@@ -135,14 +139,18 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--qgis", action="store_true", help="also time the Processing algorithms in-process")
+    ap.add_argument("--drawing", choices=("default", "reference"), default="default",
+                    help="default: the generator's defaults; reference: DISTRIBUTION normal, RANDOM_SHARE 0")
     args = ap.parse_args()
     missing = [p for p in PROFILES if not (DATA / p).is_dir()]
     if missing:
         sys.exit(f"shared ERT data missing: {missing} under {DATA}")
     cpu = one_core()
-    from emiai_core.training_models import GeneratorSettings
+    from emiai_core.model_generation import REFERENCE_DRAWING, GeneratorSettings
 
     settings = GeneratorSettings(nmodels=500, nextraction_range=(10, 10), seed=0)
+    if args.drawing == "reference":
+        settings = GeneratorSettings.from_dict(REFERENCE_DRAWING, base=settings)
     report = {"machine": machine_info(), "pinned_cpu": cpu, "settings": settings.to_dict(),
               "target": {"models": TARGET_MODELS, "seconds": TARGET_S}}
     runs, hashes = [], []
@@ -156,7 +164,8 @@ def main():
         report.update({"core_runs": runs, "core_best": best, "result": info,
                        "identical_reruns": len(set(hashes)) == 1})
         if args.qgis:
-            report["qgis"] = qgis_run(Path(tmp))
+            extra = {"DISTRIBUTION": 0, "RANDOM_SHARE": 0.0} if args.drawing == "reference" else None
+            report["qgis"] = qgis_run(Path(tmp), extra)
             print("qgis: " + ", ".join(f"{k} {v}" for k, v in report["qgis"].items()), flush=True)
     ok = info["n_models"] >= TARGET_MODELS and best["total_s"] < TARGET_S
     report["pass"] = bool(ok)

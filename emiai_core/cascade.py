@@ -115,6 +115,21 @@ class CascadeModel:
         s = self.stages[0].scaler_in
         return s.data_min, s.data_max
 
+    def output_layerings(self) -> list:
+        """Layer edges of every stage's layering, finest first (the order of predict_layers)."""
+        return [self.stages[k].layer_edges for k in self._finest_first()]
+
+    def _finest_first(self):
+        return sorted(range(len(self.stages)), key=lambda k: -len(self.stages[k].layer_edges))
+
+    def predict_layers(self, eca):
+        """predict() as a networks.LayerPrediction (the interface predict_survey uses), finest first."""
+        from .networks import LayerPrediction
+
+        res = self.predict(eca)
+        return LayerPrediction([res.ec[k] for k in self._finest_first()], None, None, res.extrapolated, None,
+                               res.n_floored)
+
     def _compiled(self):
         """Per stage, the dense layers with the MinMax scalers folded in (and, for a CS link, the
         CS weights of the previous stage's layering folded into the first layer): the same

@@ -184,6 +184,29 @@ class GeoreferencedSection:
     def n_cells(self) -> int:
         return self.section.n_cells
 
+    def cell_columns(self) -> list:
+        """The cell layer's attribute columns as (name, kind, comment, values) tuples, in layer order
+        (names and comments from emiai_core.fields.ERT_CELL_FIELDS); geometry: x, y, elevation_m."""
+        from .fields import ERT_CELL_FIELDS
+
+        sec = self.section
+        values = {"profile": np.full(self.n_cells, self.profile, dtype=object), "cell_id": self.cell_id,
+                  "distance_m": sec.distance_m, "elevation_m": sec.elevation_m, "depth_m": self.depth_m,
+                  "resistivity_ohmm": sec.resistivity_ohmm, "ec_mS_m": sec.ec_mS_m,
+                  "sensitivity_log10": sec.sensitivity_log10, "phase_mrad": sec.phase_mrad}
+        return [(name, kind, comment, values[name]) for name, (kind, comment) in ERT_CELL_FIELDS.items()
+                if values[name] is not None]
+
+    def trace_attributes(self, source_name: str) -> list:
+        """The trace feature's attributes as (name, kind, comment, value) tuples (ERT_TRACE_FIELDS);
+        source_name: the inversion result file name."""
+        from .fields import ERT_TRACE_FIELDS
+
+        e = self.electrodes
+        values = {"profile": self.profile, "n_electrodes": e.n, "first_distance_m": float(e.distance_m[0]),
+                  "last_distance_m": float(e.distance_m[-1]), "spacing_m": e.spacing_m, "source": source_name}
+        return [(name, kind, comment, values[name]) for name, (kind, comment) in ERT_TRACE_FIELDS.items()]
+
     def trace(self) -> np.ndarray:
         """The profile trace: (n_electrodes, 4) rows [x, y, z, m] with z = electrode elevation
         (section coordinates) and m = along-line distance, one vertex per electrode."""
@@ -304,7 +327,7 @@ def _section_from_columns(columns: dict, path: Path) -> ErtSection:
                             f"{rcol} (first at data row {int(np.argmax(bad)) + 1}).")
     if np.any(rho <= 0):
         i = int(np.argmax(rho <= 0))
-        raise ErtInputError(f"{path}: {rcol} must be > 0 Ω·m; data row {i + 1} has {rho[i]!r}. "
+        raise ErtInputError(f"{path}: {rcol} must be > 0 Ω·m; data row {i + 1} has {float(rho[i])!r}. "
                             "Is this column really the resistivity magnitude?")
     if len(d) == 0:
         raise ErtInputError(f"{path}: the section has no cells.")
@@ -570,11 +593,11 @@ def electrode_map_from_line(vertices_xy, electrodes: Electrodes, source: str = "
                             f"({electrodes.n} electrodes from {electrodes.source or 'the electrode file'}). "
                             "Draw the line from electrode 1 to the last electrode, in that direction.")
     s = electrodes.distance_m - electrodes.distance_m[0]
-    x, y = _interp_polyline(s, chain, v[:, 0], v[:, 1])
+    x, y = interp_polyline(s, chain, v[:, 0], v[:, 1])
     return ElectrodeMap(x, y, None, source=source)
 
 
-def _interp_polyline(s, chain, x, y):
+def interp_polyline(s, chain, x, y):
     """Points at chainage ``s`` on the polyline (chain, x, y); end segments are extended."""
     s = np.asarray(s, dtype=float)
     i = np.clip(np.searchsorted(chain, s, side="right") - 1, 0, len(chain) - 2)
@@ -585,7 +608,7 @@ def _interp_polyline(s, chain, x, y):
 def positions_along_line(distance, electrodes: Electrodes, electrode_map: ElectrodeMap):
     """Map (x, y) of points at along-line ``distance``: piecewise-linear between the two neighbouring
     electrodes (so exact at every electrode), end segments extended beyond the end electrodes."""
-    return _interp_polyline(distance, electrodes.distance_m, electrode_map.x, electrode_map.y)
+    return interp_polyline(distance, electrodes.distance_m, electrode_map.x, electrode_map.y)
 
 
 # --------------------------------------------------------------------------------------------

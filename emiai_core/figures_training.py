@@ -7,9 +7,9 @@ a zoom on the top metres where the boxes are visible. Per location ``<P>_locNN_d
 extracted resistivities against depth with the layer edges, the raw bin mean ± 2 std band, the raw
 bin means and the pre-processed mean the models were drawn around, plus the binned column; and
 ``<P>_locNN_models.png``: the model fan (average, envelopes, forward models red, reverse partners
-cyan). Files are named by profile and location number (the reference numbered by globbing existing
-files, so reruns appended). Figures use matplotlib's object API with the Agg canvas: nothing global
-is changed and every figure is released.
+cyan, smooth random models grey). Files are named by profile and location number (the reference
+numbered by globbing existing files, so reruns appended). Figures use matplotlib's object API with
+the Agg canvas: nothing global is changed and every figure is released.
 """
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ import os
 from pathlib import Path
 
 import numpy as np
+
+from .atomic import write_text
 
 
 def _figure(w, h, constrained=False):
@@ -136,7 +138,7 @@ def plot_location_data(cells, loc, number, settings, path, dpi=100):
 
 
 def plot_model_fan(cells, loc, number, settings, path, dpi=100, max_lines=400):
-    """The drawn models of one location as step lines (forward red, reverse cyan)."""
+    """The drawn models of one location as step lines (forward red, reverse cyan, random grey)."""
     from matplotlib.collections import LineCollection
 
     edges = settings.full_edges
@@ -144,16 +146,21 @@ def plot_model_fan(cells, loc, number, settings, path, dpi=100, max_lines=400):
     ax = fig.add_axes([0.2, 0.09, 0.75, 0.85])
     models, kind = loc.models_ohmm, loc.model_kind
     step = max(1, int(np.ceil((len(models) - 1) / max_lines)))
-    for k, color, ls in ((1, "red", "--"), (2, "cyan", "-")):
+    labels = {1: "forward models", 2: "reverse partners", 3: "smooth random models"}
+    for k, color, ls in ((3, "0.6", "-"), (1, "red", "--"), (2, "cyan", "-")):
         rows = np.flatnonzero(kind == k)[::step]
         segs = [np.column_stack(_step(models[r], edges)) for r in rows]
         if segs:
             ax.add_collection(LineCollection(segs, colors=color, linewidths=0.3, linestyles=ls, alpha=0.6,
-                                             label="forward models" if k == 1 else "reverse partners"))
+                                             label=labels[k]))
     kd, ku = settings.exag_factors
     m, s = loc.model_mean_ohmm, loc.model_std_ohmm
     lo, hi = settings.bounds
-    for env in (np.maximum(m - kd * s, lo), np.minimum(m + ku * s, hi)):
+    envelopes = (np.maximum(m - kd * s, lo), np.minimum(m + ku * s, hi))
+    if getattr(loc, "model_std_log10", None) is not None and getattr(loc, "limits_ohmm", None) is not None:
+        s_log, lim = loc.model_std_log10, loc.limits_ohmm  # "lognormal": k·s in log10 ρ, within the box's range
+        envelopes = (np.maximum(m * 10.0 ** (-kd * s_log), lim[0]), np.minimum(m * 10.0 ** (ku * s_log), lim[1]))
+    for env in envelopes:
         x, y = _step(env, edges)
         ax.plot(x, y, color="0.4", lw=0.8)
     x, y = _step(m, edges)
@@ -263,11 +270,7 @@ def write_html_summary(path, result, training_set_path=None, figures: dict | Non
                 rows.append(f"<a href='{e(Path(rel).as_posix())}'><img loading='lazy' "
                             f"src='{e(Path(rel).as_posix())}' alt='{e(Path(p).name)}'></a>")
     rows.append("</body></html>")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text("\n".join(rows), encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    return write_text(path, "\n".join(rows))
 
 
 __all__ = ["plot_section", "plot_location_data", "plot_model_fan", "write_figures", "write_html_summary"]

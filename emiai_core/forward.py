@@ -18,9 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .fields import FORWARD_MODELS
 from .instruments import Coil, as_coils
-
-FORWARD_MODELS = ("CS", "FSlin", "FSeq")
 
 
 def _first_bad(mask):
@@ -46,16 +45,16 @@ def _check_models(ec, layer_edges):
     bad = ~np.isfinite(edges)
     if bad.any():
         idx = _first_bad(bad)
-        raise ValueError(f"layer_edges{list(idx)} is {edges[idx]!r}: edges must be finite depths in m.")
+        raise ValueError(f"layer_edges{list(idx)} is {float(edges[idx])!r}: edges must be finite depths in m.")
     bad = edges < 0
     if bad.any():
         idx = _first_bad(bad)
-        raise ValueError(f"layer_edges{list(idx)} is {edges[idx]!r} m: depths below ground must be >= 0.")
+        raise ValueError(f"layer_edges{list(idx)} is {float(edges[idx])!r} m: depths below ground must be >= 0.")
     top = edges[..., 0]
     if np.any(top != 0):
         k = int(np.flatnonzero(np.ravel(top) != 0)[0])
         where = "" if edges.ndim == 1 else f" (model {k})"
-        raise ValueError(f"layer_edges must start at 0 m (the ground surface), got {np.ravel(top)[k]!r}{where}.")
+        raise ValueError(f"layer_edges must start at 0 m (the ground surface), got {float(np.ravel(top)[k])!r}{where}.")
     steps = np.diff(edges, axis=-1)
     if np.any(steps <= 0):
         idx = _first_bad(steps <= 0)
@@ -63,13 +62,13 @@ def _check_models(ec, layer_edges):
         j = idx[-1]
         where = "" if edges.ndim == 1 else f" in model {idx[0]}"
         raise ValueError(
-            f"layer_edges must increase strictly with depth: edge {j + 1} ({row[j + 1]!r} m) is not below "
-            f"edge {j} ({row[j]!r} m){where}; edges {np.round(row, 6).tolist()}."
+            f"layer_edges must increase strictly with depth: edge {j + 1} ({float(row[j + 1])!r} m) is not below "
+            f"edge {j} ({float(row[j])!r} m){where}; edges {np.round(row, 6).tolist()}."
         )
     bad = ~np.isfinite(ec) | ~(ec > 0)
     if bad.any():
         i, j = _first_bad(bad)
-        raise ValueError(f"EC must be finite and > 0 S/m: model {i}, layer {j} is {ec[i, j]!r}.")
+        raise ValueError(f"EC must be finite and > 0 S/m: model {i}, layer {j} is {float(ec[i, j])!r}.")
     return ec, edges
 
 
@@ -143,7 +142,7 @@ def add_noise(eca, relative: float, seed=None) -> np.ndarray:
     if not relative:
         return eca.copy()
     if not (np.isfinite(relative) and relative > 0):
-        raise ValueError(f"Relative noise must be >= 0 (e.g. 0.05 for 5 %), got {relative!r}.")
+        raise ValueError(f"Relative noise must be >= 0 (e.g. 0.05 for 5 %), got {float(relative)!r}.")
     rng = np.random.default_rng(seed)
     return eca + rng.standard_normal(eca.shape) * eca * relative
 

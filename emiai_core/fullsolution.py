@@ -56,8 +56,8 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
 import numpy as np
+from scipy.constants import mu_0 as MU_0  # H/m: the value EMagPy uses, whichever CODATA scipy has
 
-MU_0 = 1.25663706212e-06  # H/m: scipy.constants.mu_0 (CODATA 2018), the value EMagPy uses
 FS_MODELS = ("FSlin", "FSeq")
 DEFAULT_RTOL = 1e-9  # window truncation: error of Im(Q) relative to Im(Q), per coil
 BLOCK = 128  # models per numpy block (cache-sized work arrays)

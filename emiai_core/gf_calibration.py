@@ -13,7 +13,8 @@ inversions need the LIN ECa. This is EMagPy's ``Survey.gfCorrection`` (EMagPy 1.
 
 so ECa_LIN = ECa_GF * 4 / (k omega mu0 s^2): one factor per coil, the same for any ECa unit.
 ``omega = 2 pi f`` with the device frequency (30 kHz MiniExplorer and 6L, 10 kHz Explorer) and
-``mu0 = 1.25663706212e-06`` H/m (scipy.constants.mu_0, as EMagPy).
+``mu0 = scipy.constants.mu_0`` H/m, as EMagPy (1.25663706212e-06 in scipy < 1.15 (CODATA 2018),
+1.25663706127e-06 from scipy 1.15 (CODATA 2022)).
 
 The calibration choice is independent of the height at which the data were taken (EMagPy: data
 collected at 1 m may still use 'F-0m'); the height goes into the forward model's coils.
@@ -25,10 +26,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy.constants import mu_0 as MU_0  # H/m: the value EMagPy uses, whichever CODATA scipy has
 
 from .instruments import Coil, parse_coil
 
-MU_0 = 1.25663706212e-06  # H/m, scipy.constants.mu_0 as used by EMagPy
 CALIBRATIONS = ("F-0m", "F-1m")
 
 # k (mS/m per ppt of quadrature) per coil, keyed like EMagPy: '<ORIENT><spacing:.2f>'.

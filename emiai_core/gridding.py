@@ -8,6 +8,12 @@ import numpy as np
 METHODS = ("linear", "nearest", "idw")
 
 
+def utm_epsg(lon: float, lat: float) -> int:
+    """EPSG code of the WGS 84 / UTM zone containing (lon, lat) in degrees (326zz north, 327zz south)."""
+    zone = int(np.clip(np.floor((lon + 180.0) / 6.0) + 1, 1, 60))
+    return (32600 if lat >= 0 else 32700) + zone
+
+
 @dataclass
 class Grid:
     """Gridded bands: values (B, rows, cols) float32 with NaN outside the data; x_min/y_max are the

@@ -43,12 +43,13 @@ class Coil:
         if self.orientation not in ORIENTATIONS:
             raise ValueError(f"Unknown coil orientation {self.orientation!r}: use one of {ORIENTATIONS}.")
         if not (self.coil_spacing > 0 and math.isfinite(self.coil_spacing)):
-            raise ValueError(f"Coil spacing must be a finite number > 0 m, got {self.coil_spacing!r} "
+            raise ValueError(f"Coil spacing must be a finite number > 0 m, got {float(self.coil_spacing)!r} "
                              f"for a {self.orientation} coil.")
         if not (self.frequency > 0 and math.isfinite(self.frequency)):
-            raise ValueError(f"Frequency must be a finite number > 0 Hz, got {self.frequency!r} for {self.name}.")
+            raise ValueError(f"Frequency must be a finite number > 0 Hz, got {float(self.frequency)!r} "
+                             f"for {self.name}.")
         if not (self.height >= 0 and math.isfinite(self.height)):
-            raise ValueError(f"Instrument height must be a finite number >= 0 m, got {self.height!r} "
+            raise ValueError(f"Instrument height must be a finite number >= 0 m, got {float(self.height)!r} "
                              f"for {self.name}.")
 
     @property
@@ -112,6 +113,7 @@ class Instrument:
     label: str
     coils: tuple[Coil, ...]
     source: str
+    gf_file: bool = False  # a GF Instruments CMD whose .dat/.csv exports importsurvey reads
 
     def coils_at(self, height: float = 0.0, orientations=None) -> tuple[Coil, ...]:
         """The preset's coils at ``height`` m, optionally only some orientations ('VCP', 'HCP', …)."""
@@ -123,7 +125,9 @@ def _vcp_hcp(spacings, frequency):
     return tuple(Coil(o, s, frequency) for o in ("VCP", "HCP") for s in spacings)
 
 
-# Every number of a preset with its source. EMagPy 1.4.5 = emagpy/Survey.py ``Survey.importGF``
+# Every number of a preset with its source. The order is the order of the algorithms' menus
+# (emiai_core.fields.instrument_keys): add a preset here and it appears everywhere.
+# EMagPy 1.4.5 = emagpy/Survey.py ``Survey.importGF``
 # (device presets 'CMD Mini-Explorer', 'CMD Mini-Explorer 6L', 'CMD Explorer').
 _SRC_MINI = ("coil spacings 0.32/0.71/1.18 m and 30 kHz: GF Instruments CMD-MiniExplorer "
              "specifications (user manual); EMagPy 1.4.5 Survey.importGF('CMD Mini-Explorer'): "
@@ -144,11 +148,11 @@ INSTRUMENTS: dict[str, Instrument] = {
     i.key: i
     for i in (
         Instrument("CMD-MiniExplorer", "GF CMD-MiniExplorer (0.32/0.71/1.18 m, 30 kHz)",
-                   _vcp_hcp((0.32, 0.71, 1.18), 30000.0), _SRC_MINI),
-        Instrument("CMD-MiniExplorer-6L", "GF CMD-MiniExplorer 6L (0.20–1.50 m, 30 kHz)",
-                   _vcp_hcp((0.2, 0.33, 0.5, 0.72, 1.03, 1.5), 30000.0), _SRC_MINI6),
+                   _vcp_hcp((0.32, 0.71, 1.18), 30000.0), _SRC_MINI, gf_file=True),
         Instrument("CMD-Explorer", "GF CMD-Explorer (1.48/2.82/4.49 m, 10 kHz)",
-                   _vcp_hcp((1.48, 2.82, 4.49), 10000.0), _SRC_EXPL),
+                   _vcp_hcp((1.48, 2.82, 4.49), 10000.0), _SRC_EXPL, gf_file=True),
+        Instrument("CMD-MiniExplorer-6L", "GF CMD-MiniExplorer 6L (0.20–1.50 m, 30 kHz)",
+                   _vcp_hcp((0.2, 0.33, 0.5, 0.72, 1.03, 1.5), 30000.0), _SRC_MINI6, gf_file=True),
         Instrument("DUALEM-1S", "DUALEM-1S (HCP 1 m, PRP 1.1 m, 9 kHz)",
                    (Coil("HCP", 1.0, 9000.0), Coil("PRP", 1.1, 9000.0)), _SRC_DUALEM),
         Instrument("DUALEM-2S", "DUALEM-2S (HCP 2 m, PRP 2.1 m, 9 kHz)",

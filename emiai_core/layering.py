@@ -1,7 +1,11 @@
-"""Layer edges, layer field names and the reference layerings."""
+"""Layer edges: the reference layerings, a named layering, and conductance-preserving resampling.
+
+Depths are in m below the ground surface; the last layer of a model is a half-space.
+Field names of layers (``EC_<top>_<bottom>``) live in :mod:`emiai_core.fields`.
+"""
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -12,74 +16,61 @@ REFERENCE_EDGES = {
     "L12": (0.0, 0.12, 0.24, 0.36, 0.48, 0.6, 0.72, 0.84, 0.96, 1.08, 1.2, 1.32, 1.5),
 }
 
-_FIELD_RE = re.compile(r"^EC_(\d+)_(\d+)$")
+LAYERING_ROLES = ("target", "coarse", "extension")
 
 
-def _cm(depth_m: float) -> int:
-    return int(round(depth_m * 100.0))
+@dataclass
+class Layering:
+    """A named layering of training models: ``edges`` in m from 0 (or from the target depth for the
+    extension); role ``target`` | ``coarse`` | ``extension``."""
+
+    name: str
+    edges: np.ndarray
+    role: str = "target"
+
+    def __post_init__(self):
+        self.edges = np.asarray(self.edges, dtype=float)
+
+    @property
+    def n_layers(self) -> int:
+        return int(len(self.edges) - 1)
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "role": self.role, "edges": [float(e) for e in self.edges]}
 
 
-def layer_field_names(layer_edges) -> list[str]:
-    """Field names 'EC_<top>_<bottom>' in whole centimetres (at least 3 digits) for each layer."""
-    e = np.asarray(layer_edges, dtype=float)
-    return [f"EC_{_cm(t):03d}_{_cm(b):03d}" for t, b in zip(e[:-1], e[1:])]
+def resampling_matrix(edges_from, edges_to) -> np.ndarray:
+    """(L_from, L_to) weights W so that ``ec_to = ec_from @ W`` is the thickness-weighted mean of
+    conductivity over each target layer. The source's last layer is a half-space (extends to ∞), so
+    a target layer below the source's last edge takes that layer's value. Columns sum to 1.
+
+    edges_from, edges_to: layer edges in m, strictly increasing."""
+    ef = np.asarray(edges_from, dtype=float)
+    et = np.asarray(edges_to, dtype=float)
+    for name, e in (("edges_from", ef), ("edges_to", et)):
+        if e.ndim != 1 or len(e) < 2 or not np.all(np.isfinite(e)) or np.any(np.diff(e) <= 0):
+            raise ValueError(f"{name} must be ≥ 2 finite, strictly increasing depths, got {e.tolist()}.")
+    if et[0] < ef[0] - 1e-12:
+        raise ValueError(f"edges_to start at {et[0]:g} m, above the source's top {ef[0]:g} m.")
+    top_f, bot_f = ef[:-1], ef[1:].copy()
+    bot_f[-1] = np.inf
+    top_t, bot_t = et[:-1], et[1:]
+    overlap = np.minimum(bot_f[:, None], bot_t[None, :]) - np.maximum(top_f[:, None], top_t[None, :])
+    return np.clip(overlap, 0.0, None) / (bot_t - top_t)[None, :]
 
 
-def layer_labels(layer_edges) -> list[str]:
-    """Human-readable depth ranges, e.g. 'EC 0.00–0.12 m'."""
-    e = np.asarray(layer_edges, dtype=float)
-    return [f"EC {t:.2f}–{b:.2f} m" for t, b in zip(e[:-1], e[1:])]
+def resample_layers(ec, edges_from, edges_to) -> np.ndarray:
+    """Resample layered conductivity models to other layer edges.
+
+    ec: (N, L_from) or (L_from,) conductivity (S/m); returns (N, L_to) or (L_to,). Each target
+    layer is the thickness-weighted arithmetic mean of the source conductivity over the overlap, so
+    the depth-integrated conductance is preserved; a target layer extending below the source's last
+    edge uses the source's last layer (half-space)."""
+    ec = np.asarray(ec, dtype=float)
+    w = resampling_matrix(edges_from, edges_to)
+    if ec.shape[-1] != w.shape[0]:
+        raise ValueError(f"ec has {ec.shape[-1]} layers but edges_from define {w.shape[0]}.")
+    return ec @ w
 
 
-def parse_layer_field(name: str):
-    """(top, bottom) in m of a field named 'EC_<top>_<bottom>' (cm), or None if the name is not one."""
-    m = _FIELD_RE.match(name)
-    if not m:
-        return None
-    return int(m[1]) / 100.0, int(m[2]) / 100.0
-
-
-def edges_from_field_names(names) -> np.ndarray:
-    """Layer edges (m) of contiguous 'EC_<top>_<bottom>' fields, in depth order.
-
-    Raises ValueError when a name is not a layer field or the layers leave gaps or overlap.
-    """
-    ranges = []
-    for n in names:
-        r = parse_layer_field(n)
-        if r is None:
-            raise ValueError(f"Field {n!r} is not a layer field named EC_<top cm>_<bottom cm>.")
-        ranges.append(r)
-    if not ranges:
-        raise ValueError("No EC_<top>_<bottom> layer fields given.")
-    ranges.sort()
-    edges = [ranges[0][0]]
-    for (top, bottom) in ranges:
-        if abs(top - edges[-1]) > 1e-9 or bottom <= top:
-            raise ValueError(f"Layer fields are not contiguous from the surface: {sorted(names)}.")
-        edges.append(bottom)
-    if edges[0] != 0.0:
-        raise ValueError(f"The shallowest layer field must start at 0 cm, got {edges[0] * 100:.0f} cm.")
-    return np.asarray(edges)
-
-
-def finest_layering(field_names) -> list[str]:
-    """The EC_<top>_<bottom> fields forming the contiguous layering with the most layers from 0 m.
-
-    A layer written with coarser layerings too (EC_000_037 beside EC_000_012…) is ignored unless
-    it belongs to the chosen chain. Returns [] when there is no layer field starting at 0.
-    """
-    layers = {}
-    for name in field_names:
-        r = parse_layer_field(name)
-        if r is not None and r[1] > r[0]:
-            layers.setdefault(r, name)
-    best = {}  # top depth -> longest chain (list of names) starting there
-
-    def chain(top):
-        if top not in best:
-            options = [[layers[(t, b)]] + chain(b) for (t, b) in layers if t == top]
-            best[top] = max(options, key=len) if options else []
-        return best[top]
-
-    return chain(0.0)
+__all__ = ["LAYERING_ROLES", "REFERENCE_EDGES", "Layering", "resample_layers", "resampling_matrix"]

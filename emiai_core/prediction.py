@@ -1,78 +1,118 @@
-"""Predict EC depth models for a survey: input checks, the cascade, data misfit.
+"""Predict EC depth models for a survey: input checks, the cascade, data misfit, the output table.
 
-QGIS-free; emiai_qgis.algorithms.predict_ec converts layers to these arrays and back.
-ECa in survey tables is in mS/m (as instruments export it); models work in S/m.
+QGIS-free; emiai_qgis.algorithms.predict_ec reads features into these arrays and writes the
+returned columns back. Survey ECa and every output EC are in mS/m (as instruments export them):
+the conversion to the model's S/m happens here, once on the way in and once on the way out.
 """
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from .cascade import CascadeModel
+from .fields import (
+    EC_STD_PREFIX,
+    EXTRAPOLATED_FIELD,
+    FIELD_COMMENTS,
+    FLOORED_FIELD,
+    FORWARD_MODELS,
+    HEIGHT_FIELD,
+    MISFIT_FIELD,
+    NONPOSITIVE_POLICIES,
+    OOD_SCORE_FIELD,
+    PREDICTION_FLAG_FIELDS,
+    halfspace_field_name,
+    is_layer_field,
+    layer_field_names,
+    match_eca_fields,  # noqa: F401  (re-exported: the field matching a prediction needs)
+)
 from .forward import forward_eca
 from .instruments import as_coils, parse_coil
 
-# GF Instruments export names: 'Cond.1[mS/m]', 'Cond.1 [mS/m]', 'Cond1.[mS/m]' (saprolite files)
-_GF_COND_RE = re.compile(r"^Cond\.?\s*(\d)\.?\s*(\[mS/m\])?$", re.IGNORECASE)
-_COIL_FIELD_RE = re.compile(r"^(VCP|HCP|PRP)(\d+(?:\.\d+)?)(?:f[\d.eE+-]+)?(?:h[\d.]+)?$", re.IGNORECASE)
+MS_PER_S = 1000.0  # mS/m per S/m
+HEIGHT_TOLERANCE_M = 0.005  # a survey height this close to the model's is the model's
+EC_COMMENT = "EC (mS/m)"
 
 
-def coil_fields(field_names) -> dict:
-    """Map short coil names ('VCP0.32') to the layer fields that look like ECa of that coil."""
-    out = {}
-    for name in field_names:
-        m = _COIL_FIELD_RE.match(name.strip())
-        if m:
-            out.setdefault(f"{m[1].upper()}{float(m[2]):g}", name)
-    return out
+@dataclass
+class OutputField:
+    """One output column: name, 'double' or 'int', and a comment (units)."""
 
-
-def match_eca_fields(field_names, model_coils) -> tuple[list, str]:
-    """Find the layer fields holding the model's coils, in the model's order.
-
-    Accepts coil names ('VCP0.32', 'VCP0.32f30000h0') and GF names ('Cond.1 [mS/m]' = coil 1 of
-    the instrument, in the model's order). Returns (fields, how) or raises ValueError saying which
-    coils were found and which the model needs.
-    """
-    wanted = [parse_coil(c).name for c in model_coils]
-    by_coil = coil_fields(field_names)
-    if all(w in by_coil for w in wanted):
-        return [by_coil[w] for w in wanted], "coil names"
-    gf = {}
-    for name in field_names:
-        m = _GF_COND_RE.match(name.strip())
-        if m:
-            gf.setdefault(int(m[1]), name)
-    if all(i + 1 in gf for i in range(len(wanted))) and not by_coil:
-        return [gf[i + 1] for i in range(len(wanted))], (
-            "GF column names: Cond.1.. taken as " + ", ".join(wanted) + " (the model's coils, in order)")
-    if by_coil:
-        raise ValueError(
-            f"The layer has ECa fields for coils {', '.join(sorted(by_coil))} but the model needs "
-            f"{', '.join(wanted)}. Use a model trained for your instrument and coil configuration, "
-            "or choose the ECa fields explicitly.")
-    raise ValueError(
-        f"No ECa fields found for the model's coils {', '.join(wanted)}: name them like "
-        f"'{wanted[0]}' or 'Cond.1 [mS/m]', or choose them explicitly (ECA_FIELDS).")
+    name: str
+    kind: str
+    comment: str
 
 
 @dataclass
 class SurveyPrediction:
-    """Result for a survey of N points; arrays cover the `used` points only.
+    """Result for a survey of N points; arrays cover the ``used`` points only.
 
-    used: (N,) bool; skipped_missing / skipped_nonpositive: counts; ec: list of (n_used, L_k) S/m
-    per stage; misfit_pct: (n_used,) relative RMS misfit in %; extrapolated, n_floored: (n_used,).
+    used: (N,) bool; skipped_missing / skipped_nonpositive: counts; ec_mS_m: list of (n_used, L_k)
+    EC in mS/m per output layering of the model (finest first); ec_std_log10: the same for the
+    ensemble spread (None where the model has none); ec_halfspace_mS_m: (n_used,) or None;
+    misfit_pct: (n_used,) relative RMS misfit in %; extrapolated: (n_used,) bool; ood_score:
+    (n_used,) or None; n_floored: (n_used,) int; fields: the output columns in order, each with
+    its values in ``columns()``; warnings: for the user's log.
     """
 
     used: np.ndarray
     skipped_missing: int
     skipped_nonpositive: int
-    ec: list
+    ec_mS_m: list
+    ec_std_log10: list | None
+    ec_halfspace_mS_m: np.ndarray | None
     misfit_pct: np.ndarray
     extrapolated: np.ndarray
+    ood_score: np.ndarray | None
     n_floored: np.ndarray
+    forward_model: str
+    fields: list
+    values: dict = field(default_factory=dict)
+    warnings: list = field(default_factory=list)
+
+    @property
+    def n_used(self) -> int:
+        return int(self.used.sum())
+
+    @property
+    def layer_fields(self) -> list:
+        """Names of the EC layer columns (EC_<top>_<bottom>, also with a '_L<n>' suffix), in table order."""
+        return [f.name for f in self.fields if f.kind == "double" and f.comment == EC_COMMENT]
+
+    @property
+    def value_fields(self) -> list:
+        """Names of all value columns: EC layers, then ECSTD_… and EC_HS_… when present."""
+        return [f.name for f in self.fields if f.name not in PREDICTION_FLAG_FIELDS]
+
+    def columns(self) -> dict:
+        """Output column name -> (n_used,) array (EC in mS/m, spread, misfit %, flags), in table order."""
+        return {f.name: self.values[f.name] for f in self.fields}
+
+    def rows(self) -> list:
+        """Output rows of the used points as lists of Python numbers, in table order."""
+        doubles = [f.name for f in self.fields if f.kind == "double"]
+        ints = [f.name for f in self.fields if f.kind == "int"]
+        d = np.column_stack([self.values[n] for n in doubles]).tolist()
+        i = np.column_stack([self.values[n] for n in ints]).tolist()
+        return [a + b for a, b in zip(d, i)]  # doubles come first in self.fields
+
+    def counts(self) -> dict:
+        """The run's counts, keyed like predictec's numeric outputs."""
+        return {"N_INPUT": int(len(self.used)), "N_PREDICTED": self.n_used,
+                "N_SKIPPED_MISSING": self.skipped_missing, "N_SKIPPED_NONPOSITIVE": self.skipped_nonpositive,
+                "N_EXTRAPOLATED": int(self.extrapolated.sum()), "N_FLOORED": int(np.sum(self.n_floored))}
+
+    def summary(self) -> list:
+        """Lines for the log: counts, median misfit, EC range per layer column."""
+        lines = [f"Predicted {self.n_used} of {len(self.used)} points "
+                 f"({self.skipped_missing} empty, {self.skipped_nonpositive} with ECa ≤ 0 skipped); "
+                 f"{int(self.extrapolated.sum())} outside the training range; "
+                 f"median misfit {np.median(self.misfit_pct):.2f} % ({self.forward_model})."]
+        for name in self.value_fields:
+            col = self.values[name]
+            unit = "log10" if name.startswith(EC_STD_PREFIX) else "mS/m"
+            lines.append(f"  {name}: {col.min():8.2f} … {col.max():8.2f} {unit} (median {np.median(col):.2f})")
+        return lines
 
 
 def data_misfit_pct(eca_measured, ec, layer_edges, coils, forward_model="FSlin") -> np.ndarray:
@@ -85,16 +125,83 @@ def data_misfit_pct(eca_measured, ec, layer_edges, coils, forward_model="FSlin")
     return 100.0 * np.sqrt(np.mean(rel * rel, axis=1))
 
 
-def predict_survey(model: CascadeModel, eca_mS_m, nonpositive: str = "drop",
-                   forward_model: str = "FSlin", heights_m=None) -> SurveyPrediction:
+def output_fields(model, forward_model: str, add_coarse: bool = False) -> tuple[list, list]:
+    """(output layerings written (indices into model.output_layerings()), OutputField list) of a
+    prediction table: the finest layering first, the coarser ones on request (a name already taken
+    gets a '_L<n>' suffix), the ensemble spread of the finest layering (ECSTD_…) and the half-space
+    (EC_HS_…) when the model predicts them, then the misfit, the OOD score and the flags."""
+    layerings = model.output_layerings()
+    chosen = list(range(len(layerings))) if add_coarse else [0]
+    names = []
+    for k in chosen:
+        for name in layer_field_names(layerings[k]):
+            names.append(name if name not in names else f"{name}_L{len(layerings[k]) - 1}")
+    out = [OutputField(n, "double", EC_COMMENT) for n in names]
+    if _is_ensemble(model):
+        out += [OutputField(n, "double", "std of log10 EC across the ensemble members")
+                for n in layer_field_names(layerings[0], EC_STD_PREFIX)]
+        out.append(OutputField(halfspace_field_name(layerings[0][-1]), "double",
+                               f"EC (mS/m) of the half-space below {layerings[0][-1]:g} m"))
+    out.append(OutputField(MISFIT_FIELD, "double", f"{FIELD_COMMENTS[MISFIT_FIELD]}, {forward_model}"))
+    if _is_ensemble(model):
+        out.append(OutputField(OOD_SCORE_FIELD, "double", FIELD_COMMENTS[OOD_SCORE_FIELD]))
+    out += [OutputField(n, "int", FIELD_COMMENTS[n]) for n in (EXTRAPOLATED_FIELD, FLOORED_FIELD)]
+    return chosen, out
+
+
+def _is_ensemble(model) -> bool:
+    return getattr(model, "architecture", "cascade") == "direct"
+
+
+def replaced_input_fields(input_names, output_names) -> list:
+    """Input fields an output of predictec replaces: earlier layer fields (EC_…, ECSTD_…, also with
+    a '_L<n>' suffix), the flags, and any field named like a new one."""
+    out_set = set(output_names)
+    return sorted(n for n in input_names if is_layer_field(n) or n in out_set or n in PREDICTION_FLAG_FIELDS)
+
+
+def height_warning(heights_m, model):
+    """A warning when points were measured at another height than the model was trained for, or None.
+
+    heights_m: (N,) instrument height of each point (m), NaN = unknown."""
+    if heights_m is None:
+        return None
+    heights = np.asarray(heights_m, dtype=float)
+    model_height = parse_coil(model.measured_coils[0]).height  # the coils carry the trained height
+    off = np.isfinite(heights) & (np.abs(heights - model_height) > HEIGHT_TOLERANCE_M)
+    if not off.any():
+        return None
+    return (f"{int(off.sum())} point(s) were measured at instrument height(s) "
+            f"{', '.join(f'{h:g}' for h in np.unique(heights[off]))} m (field {HEIGHT_FIELD}) but the model was "
+            f"trained for {model_height:g} m: its EC predictions are biased there. Use a model trained "
+            f"for your height. {MISFIT_FIELD} is computed at the survey height.")
+
+
+def units_warning(eca_mS_m):
+    """A warning when ECa look like S/m rather than mS/m (median below 1), or None."""
+    eca = np.asarray(eca_mS_m, dtype=float)
+    med = np.nanmedian(eca) if np.isfinite(eca).any() else np.nan
+    if np.isfinite(med) and med < 1.0:
+        return f"Median ECa is {med:.3g}: values look like S/m, but mS/m are expected."
+    return None
+
+
+def predict_survey(model, eca_mS_m, nonpositive: str = "drop",
+                   forward_model: str = "FSlin", heights_m=None, add_coarse: bool = False) -> SurveyPrediction:
     """Predict EC for survey ECa (N, n_coils) in mS/m, in the order of model.measured_coils.
 
     nonpositive: 'drop' (skip points with ECa <= 0 and count them) or 'fail' (raise ValueError).
     Points with a missing value (NaN) are always skipped and counted. forward_model: forward model
-    of the data misfit ('CS', 'FSlin', 'FSeq'). heights_m: (N,) instrument height of each point (m);
-    the misfit is computed at that height (default: the model's coil heights).
+    of the data misfit ('FSlin', 'CS', 'FSeq'). heights_m: (N,) instrument height of each point (m);
+    the misfit is computed at that height (NaN or None: the model's coil heights). add_coarse: also
+    put the coarser layerings in the output table.
     """
+    if nonpositive not in NONPOSITIVE_POLICIES:
+        raise ValueError(f"Unknown policy for ECa <= 0 '{nonpositive}': use one of {', '.join(NONPOSITIVE_POLICIES)}.")
+    if forward_model not in FORWARD_MODELS:
+        raise ValueError(f"Unknown forward model '{forward_model}': use one of {', '.join(FORWARD_MODELS)}.")
     eca_mS_m = np.asarray(eca_mS_m, dtype=float)
+    warnings = [w for w in (units_warning(eca_mS_m), height_warning(heights_m, model)) if w]
     missing = ~np.all(np.isfinite(eca_mS_m), axis=1)
     nonpos = ~missing & np.any(eca_mS_m <= 0, axis=1)
     if nonpositive == "fail" and nonpos.any():
@@ -104,10 +211,16 @@ def predict_survey(model: CascadeModel, eca_mS_m, nonpositive: str = "drop",
             f"{eca_mS_m[i].tolist()}). Negative ECa are not physical (drift, calibration or "
             "interference): fix or filter them, or use the 'drop' policy to skip and count them.")
     used = ~missing & ~nonpos
-    eca = eca_mS_m[used] / 1000.0
-    result = model.predict(eca)
-    finest = max(range(len(model.stages)), key=lambda k: len(model.stages[k].layer_edges))
-    edges = model.stages[finest].layer_edges
+    if missing.any():
+        warnings.append(f"{int(missing.sum())} point(s) skipped: an ECa value or the position is empty.")
+    if nonpos.any():
+        warnings.append(f"{int(nonpos.sum())} point(s) dropped: ECa ≤ 0 mS/m.")
+    eca = eca_mS_m[used] / MS_PER_S
+    result = model.predict_layers(eca)
+    layerings = model.output_layerings()
+    ec_fine, edges = result.ec[0], layerings[0]
+    if result.ec_halfspace is not None:  # the half-space below the target depth is part of the model
+        ec_fine, edges = np.hstack([ec_fine, result.ec_halfspace[:, None]]), np.r_[edges, 2.0 * edges[-1]]
     misfit = np.zeros(len(eca))
     heights = None if heights_m is None else np.asarray(heights_m, dtype=float)[used]
     if heights is None or not np.all(np.isfinite(heights)):
@@ -115,6 +228,21 @@ def predict_survey(model: CascadeModel, eca_mS_m, nonpositive: str = "drop",
     for h in np.unique(heights):
         at = heights == h if np.isfinite(h) else np.isnan(heights)
         coils = model.measured_coils if not np.isfinite(h) else as_coils(model.measured_coils, height=h)
-        misfit[at] = data_misfit_pct(eca[at], result.ec[finest][at], edges, coils, forward_model)
-    return SurveyPrediction(used, int(missing.sum()), int(nonpos.sum()), result.ec, misfit,
-                            result.extrapolated, result.n_floored)
+        misfit[at] = data_misfit_pct(eca[at], ec_fine[at], edges, coils, forward_model)
+    chosen, fields = output_fields(model, forward_model, add_coarse)
+    ec_mS_m = [e * MS_PER_S for e in result.ec]
+    hs = None if result.ec_halfspace is None else result.ec_halfspace * MS_PER_S
+    values = dict(zip((f.name for f in fields if f.kind == "double"),
+                      [ec_mS_m[k][:, j] for k in chosen for j in range(ec_mS_m[k].shape[1])]))
+    if _is_ensemble(model):
+        std = result.ec_std_log10[0] if result.ec_std_log10 else np.zeros_like(result.ec[0])
+        for j, name in enumerate(layer_field_names(layerings[0], EC_STD_PREFIX)):
+            values[name] = std[:, j]
+        values[halfspace_field_name(layerings[0][-1])] = hs
+        values[OOD_SCORE_FIELD] = result.ood_score
+    values[MISFIT_FIELD] = misfit
+    values[EXTRAPOLATED_FIELD] = np.asarray(result.extrapolated, dtype=int)
+    values[FLOORED_FIELD] = np.asarray(result.n_floored, dtype=int)
+    return SurveyPrediction(used, int(missing.sum()), int(nonpos.sum()), ec_mS_m, result.ec_std_log10, hs,
+                            misfit, np.asarray(result.extrapolated, bool), result.ood_score,
+                            np.asarray(result.n_floored), forward_model, fields, values, warnings)

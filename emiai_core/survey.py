@@ -23,24 +23,18 @@ from pathlib import Path
 
 import numpy as np
 
+from .fields import gf_channel, instrument_keys, parse_coil_field
 from .instruments import INSTRUMENTS, Coil, parse_coil
-
-_GF_KEYS = ("CMD-MiniExplorer", "CMD-Explorer", "CMD-MiniExplorer-6L")
 
 # Coil spacings (m) of the GF instruments, per orientation; taken from emiai_core.instruments so
 # the numbers live in one place (checked against EMagPy 1.4.5 Survey.importGF, incl. the 6L).
 GF_PRESETS: dict[str, tuple[float, ...]] = {
-    key: tuple(c.coil_spacing for c in INSTRUMENTS[key].coils if c.orientation == "VCP") for key in _GF_KEYS
+    key: tuple(c.coil_spacing for c in INSTRUMENTS[key].coils if c.orientation == "VCP")
+    for key in instrument_keys(gf_files_only=True)
 }
 
 EARTH_RADIUS_M = 6371008.8  # mean Earth radius, for the local equirectangular approximation
 
-_GF_COL = re.compile(r"^(?P<kind>cond|inph|error|quad)\.?(?P<n>\d+)\.?\s*(?:\[[^\]]*\])?$", re.IGNORECASE)
-_COIL_COL = re.compile(
-    r"^(?P<stem>(?P<orient>VCP|HCP|PRP|HMD|VMD)\s*\d*\.?\d+(?P<fh>(?:f\d+(?:\.\d*)?)?(?:h\d*\.?\d+)?))"
-    r"(?P<kind>_inph|_err|_quad)?$",
-    re.IGNORECASE,
-)
 # NMEA: degrees (>= 1 digit), two-digit minutes with decimals, hemisphere letter.
 _NMEA = re.compile(r"^\s*(?P<deg>\d+?)(?P<min>\d{2}(?:\.\d*)?)\s*(?P<hemi>[NSEW])\s*$", re.IGNORECASE)
 _X_NAMES = {"x", "easting", "east", "xcoord", "x_m"}
@@ -264,13 +258,10 @@ def read_survey(path, instrument_coils=None, orientation=None, height=None) -> S
     lat_col = lon_col = x_col = y_col = None
     for col in headers:
         base = _base(col)
-        if m := _GF_COL.match(col):
-            gf[m["kind"].lower()][int(m["n"])] = col
-        elif m := _COIL_COL.match(col):
-            stem = m["stem"]
-            # EMagPy convention: HMD (horizontal magnetic dipole) = VCP, VMD = HCP.
-            stem = re.sub("^HMD", "VCP", re.sub("^VMD", "HCP", stem, flags=re.IGNORECASE), flags=re.IGNORECASE)
-            named.append((col, stem, (m["kind"] or "").lower()))
+        if ch := gf_channel(col):
+            gf[ch[0]][ch[1]] = col
+        elif coil_col := parse_coil_field(col):
+            named.append((col, coil_col[0], coil_col[1]))
         elif base in _LAT_NAMES and lat_col is None:
             lat_col = col
         elif base in _LON_NAMES and lon_col is None:
@@ -358,10 +349,10 @@ def read_survey(path, instrument_coils=None, orientation=None, height=None) -> S
             put(eca, coil.name, col)
             # keep frequency / height only when the file gives them (EMagPy: 'VCP0.32f10000h0')
             coil_strings[coil.name] = coil.emagpy if re.search(r"[fh]", stem[3:], re.IGNORECASE) else coil.name
-        elif kind_ == "_inph":
+        elif kind_ == "inph":
             put(inphase, coil.name, col)
         else:
-            put(extra, coil.name + kind_, col)
+            put(extra, f"{coil.name}_{kind_}", col)
     if not eca:
         raise ValueError(
             f"{path}: no ECa columns found. Expected GF 'Cond.1[mS/m]'... or coil-named columns "
@@ -520,3 +511,38 @@ def merge_lo_hi(lo: SurveyTable, hi: SurveyTable, max_distance_m: float = 2.0, b
         merge={"by": by, "tolerance": tolerance, "matched": n_ok, "unmatched": int(len(ok) - n_ok),
                "hi_unused": int(len(hi.x) - len(np.unique(idx[ok])))},
     )
+
+
+def apply_gf_calibration(table: SurveyTable, calibration: str | None) -> list[str]:
+    """Convert GF-calibrated ECa (F-0m / F-1m, as the device exports them) of ``table`` to LIN ECa in
+    place (EMagPy gfCorrection coefficients, emiai_core.gf_calibration); None = keep as exported.
+
+    Returns one line per coil for the log; raises ValueError for a coil without a coefficient."""
+    from .gf_calibration import gf_factor
+
+    if not calibration:
+        return []
+    lines = []
+    for coil in table.coils:
+        factor = gf_factor(table.coil_strings.get(coil, coil), calibration)
+        table.eca[coil] = table.eca[coil] * factor
+        lines.append(f"{coil}: GF {calibration} ECa × {factor:.5f} = LIN ECa")
+    return lines
+
+
+def survey_columns(table: SurveyTable) -> list[tuple[str, str, str, np.ndarray]]:
+    """The attribute columns of an imported survey, in layer order: ECa per coil (mS/m), in-phase
+    (ppt), the instrument height (HEIGHT_M, when all coils share one) and the kept extra columns.
+
+    Returns (name, kind 'double' | 'string', comment, values) tuples."""
+    from .fields import FIELD_COMMENTS, HEIGHT_FIELD
+
+    cols = [(coil, "double", f"ECa (mS/m), {table.coil_strings.get(coil, coil)}", v) for coil, v in table.eca.items()]
+    cols += [(f"{coil}_inph", "double", "in-phase (ppt)", v) for coil, v in table.inphase.items()]
+    # the instrument height travels with the points, so that prediction can check it against the
+    # model's height and forward-model the misfit at the height the data were taken
+    heights = {parse_coil(table.coil_strings.get(c, c)).height for c in table.coils}
+    if len(heights) == 1 and HEIGHT_FIELD not in table.extra:
+        cols.append((HEIGHT_FIELD, "double", FIELD_COMMENTS[HEIGHT_FIELD], np.full(table.n_points, heights.pop())))
+    cols += [(name, "double" if v.dtype.kind == "f" else "string", "", v) for name, v in table.extra.items()]
+    return cols

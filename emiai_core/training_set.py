@@ -22,7 +22,8 @@ Per model (length N):
     ``profile`` (unicode), ``location_id`` (int64, unique over the file), ``location_x_m``,
     ``location_y_m`` (map coordinates of the extraction location, CRS in the header),
     ``distance_m`` (along-line distance of the location), ``is_average_model`` (bool: the smoothed
-    average model of the location), ``model_kind`` (int8: 0 average, 1 forward, 2 reverse partner).
+    average model of the location), ``model_kind`` (int8: 0 average, 1 forward, 2 reverse partner,
+    3 smooth random model).
 Per extraction location (length n_loc, index = ``location_id``):
     ``loc_profile``, ``loc_distance_m``, ``loc_x_m``, ``loc_y_m``, ``loc_surface_elevation_m``,
     ``loc_width_m``, ``loc_n_cells``, ``loc_n_models``, and, over the full layering (target +
@@ -33,18 +34,19 @@ Per extraction location (length n_loc, index = ``location_id``):
 """
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from .atomic import write_npz
+from .layering import LAYERING_ROLES, Layering, resample_layers
+
 FORMAT = "emiai-training-set"
 FORMAT_VERSION = 1
+ECA_PREFIX = "eca_"  # forward-modelled ECa arrays added by emiai:forwardresponse (add_eca)
 
 ROW_ARRAYS = ("profile", "location_id", "location_x_m", "location_y_m", "distance_m",
               "is_average_model", "model_kind")
@@ -61,7 +63,8 @@ ARRAY_DOCS = {
     "location_y_m": "(N,) map Y of the extraction location",
     "distance_m": "(N,) along-line distance of the extraction location (m from electrode 1)",
     "is_average_model": "(N,) true for the smoothed average model of a location",
-    "model_kind": "(N,) 0 = average model, 1 = forward draw, 2 = reverse partner",
+    "model_kind": "(N,) 0 = average model, 1 = forward draw, 2 = reverse partner, 3 = smooth random model "
+                  "(Gaussian random field in log10 EC within the profile's EC range, RANDOM_SHARE)",
     "loc_profile": "(n_loc,) profile of each extraction location",
     "loc_distance_m": "(n_loc,) along-line distance of the box centre",
     "loc_x_m": "(n_loc,) map X of the box centre",
@@ -84,26 +87,6 @@ UNITS = {"ec": "S/m", "edges": "m below the ground surface", "distance_m": "m al
 
 class TrainingSetError(ValueError):
     """A training-set file that cannot be read or does not validate."""
-
-
-@dataclass
-class Layering:
-    """A layering of the training models: ``edges`` in m from 0 (or from the target depth for the
-    extension); role ``target`` | ``coarse`` | ``extension``."""
-
-    name: str
-    edges: np.ndarray
-    role: str = "target"
-
-    def __post_init__(self):
-        self.edges = np.asarray(self.edges, dtype=float)
-
-    @property
-    def n_layers(self) -> int:
-        return int(len(self.edges) - 1)
-
-    def to_json(self) -> dict:
-        return {"name": self.name, "role": self.role, "edges": [float(e) for e in self.edges]}
 
 
 @dataclass
@@ -161,8 +144,6 @@ class TrainingSet:
         below = src_edges[src_edges > last + 1e-9]
         if len(below) == 0:
             return self.ec[name], lay.edges.copy()
-        from .training_models import resample_layers
-
         part = resample_layers(src_ec, src_edges, np.r_[last, below])
         return np.hstack([self.ec[name], part]), np.r_[lay.edges, below]
 
@@ -206,7 +187,7 @@ def _validate(ts: TrainingSet, where: str) -> None:
     if roles.count("extension") > 1:
         raise TrainingSetError(f"{where}: at most one 'extension' layering is allowed.")
     for name, lay in ts.layerings.items():
-        if lay.role not in ("target", "coarse", "extension"):
+        if lay.role not in LAYERING_ROLES:
             raise TrainingSetError(f"{where}: layering {name!r} has unknown role {lay.role!r}.")
         e = lay.edges
         if e.ndim != 1 or len(e) < 2 or not np.all(np.isfinite(e)) or np.any(np.diff(e) <= 0):
@@ -221,7 +202,7 @@ def _validate(ts: TrainingSet, where: str) -> None:
         bad = ~np.isfinite(a) | (a <= 0)
         if np.any(bad):
             i, j = np.argwhere(bad)[0]
-            raise TrainingSetError(f"{where}: ec_{name}[{i}, {j}] = {a[i, j]!r}; EC must be finite and > 0 S/m.")
+            raise TrainingSetError(f"{where}: ec_{name}[{i}, {j}] = {float(a[i, j])!r}; EC must be finite and > 0 S/m.")
     ext = ts.extension_name
     if ext is not None:
         tgt = ts.layerings[ts.target_name]
@@ -255,29 +236,33 @@ def save_training_set(path, ts: TrainingSet, compress: bool = False) -> Path:
         if key in ts.locations:
             v = np.asarray(ts.locations[key])
             arrays[key] = v.astype(str) if v.dtype.kind in "OUS" else v
-    folder = path.parent if str(path.parent) else Path(".")
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            _write_npz(f, arrays, compress)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    write_npz(path, arrays, compress)
     return path
 
 
-def _write_npz(fileobj, arrays: dict, compress: bool) -> None:
-    mode = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
-    with zipfile.ZipFile(fileobj, "w", compression=mode, allowZip64=True) as zf:
-        for key, val in arrays.items():
-            info = zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = mode
-            info.external_attr = 0o644 << 16
-            with zf.open(info, "w", force_zip64=True) as fid:
-                np.lib.format.write_array(fid, np.asanyarray(val), allow_pickle=False)
+def add_eca(source, dest, eca: dict, eca_info: dict) -> Path:
+    """Copy the training-set file ``source`` to ``dest`` (atomically) with forward-modelled ECa added.
+
+    eca: array name ('eca_<coil string>') -> (N,) ECa in S/m of every model; eca_info: name ->
+    description (coil, forward model, layering, noise, …), merged into the file's ``eca_info``
+    JSON entry. Earlier ECa arrays of the same name are replaced; everything else is copied as is.
+    Same content → identical bytes."""
+    source, dest = Path(source), Path(dest)
+    ts = load_training_set(source)  # validates the file and gives N
+    with np.load(source, allow_pickle=False) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    info = json.loads(str(arrays["eca_info"][()])) if "eca_info" in arrays else {}
+    for name, values in eca.items():
+        if not name.startswith(ECA_PREFIX):
+            raise TrainingSetError(f"ECa array names start with '{ECA_PREFIX}', got '{name}'.")
+        values = np.ascontiguousarray(values, dtype=np.float64)
+        if values.shape != (ts.n_models,):
+            raise TrainingSetError(f"{name} has shape {values.shape}, expected ({ts.n_models},).")
+        arrays[name] = values
+    info.update(eca_info)
+    arrays["eca_info"] = np.array(json.dumps(info, indent=1, sort_keys=True))
+    write_npz(dest, arrays)
+    return dest
 
 
 def load_training_set(path) -> TrainingSet:
@@ -325,5 +310,5 @@ def load_training_set(path) -> TrainingSet:
     return ts
 
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "Layering", "TrainingSet", "TrainingSetError",
+__all__ = ["ECA_PREFIX", "FORMAT", "FORMAT_VERSION", "TrainingSet", "TrainingSetError", "add_eca",
            "save_training_set", "load_training_set"]

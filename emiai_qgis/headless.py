@@ -1,4 +1,7 @@
-"""A headless QGIS with Processing and the emiAI provider, for tests, benchmarks and scripts."""
+"""A headless QGIS with Processing and the emiAI provider, for tests, benchmarks and scripts.
+
+Not part of the plugin zip (scripts/package.py leaves it out): inside QGIS the application exists.
+"""
 import os
 import sys
 import tempfile
@@ -19,11 +22,13 @@ def start_processing():
     ensure_native_libs(("h5py", "shapely", "pyproj"))
     from qgis.core import QgsApplication
 
-    QgsApplication.setPrefixPath("/usr", True)
+    # QGIS_PREFIX_PATH is set by the OSGeo4W / macOS launchers; Debian's QGIS lives in /usr
+    QgsApplication.setPrefixPath(os.environ.get("QGIS_PREFIX_PATH", "/usr"), True)
     app = QgsApplication([], False)
     app.initQgis()
-    if "/usr/share/qgis/python/plugins" not in sys.path:
-        sys.path.append("/usr/share/qgis/python/plugins")
+    plugins = os.path.join(QgsApplication.pkgDataPath(), "python", "plugins")  # the Processing plugin
+    if plugins not in sys.path:
+        sys.path.append(plugins)
     from processing.core.Processing import Processing
 
     Processing.initialize()

@@ -16,6 +16,8 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QVariant
 
+from emiai_core.fields import CANCELED_MESSAGE
+
 
 @dataclass
 class PointTable:
@@ -58,7 +60,7 @@ def read_points(source, numeric_fields, feedback=None, progress_span=(0.0, 30.0)
     for k, feat in enumerate(source.getFeatures(request)):
         if feedback is not None and k % 10000 == 0:
             if feedback.isCanceled():
-                raise QgsProcessingException("Canceled by the user; no output was written.")
+                raise QgsProcessingException(CANCELED_MESSAGE)
             if n:
                 feedback.setProgress(start + span * k / n)
         row = feat.attributes()
@@ -130,19 +132,51 @@ def _is_number(v):
         return False
 
 
-def double_field(name: str, comment: str = "") -> QgsField:
-    """A double field (QVariant keeps QGIS 3.22 compatibility)."""
-    f = QgsField(name, QVariant.Double, "double")
+# kind -> (QMetaType.Type name, QVariant.Type name, QGIS type name)
+_FIELD_KINDS = {"double": ("Double", "Double", "double"), "int": ("Int", "Int", "integer"),
+                "string": ("QString", "String", "string")}
+
+
+def make_field(name: str, kind: str, comment: str = "", length: int = 0) -> QgsField:
+    """A field of kind 'double' | 'int' | 'string' (length: max characters, 0 = provider default).
+
+    QGIS >= 3.38 types fields with QMetaType (the QVariant.Type constructor is deprecated there);
+    older QGIS (3.22 on Debian 12) only accepts QVariant.Type."""
+    from qgis.core import Qgis
+
+    meta_name, variant_name, type_name = _FIELD_KINDS[kind]
+    if Qgis.QGIS_VERSION_INT >= 33800:
+        from qgis.PyQt.QtCore import QMetaType
+
+        field_type = getattr(QMetaType.Type, meta_name)
+    else:
+        field_type = getattr(QVariant, variant_name)
+    f = QgsField(name, field_type, type_name, length)
     if comment:
         f.setComment(comment)
     return f
+
+
+def double_field(name: str, comment: str = "") -> QgsField:
+    return make_field(name, "double", comment)
 
 
 def int_field(name: str, comment: str = "") -> QgsField:
-    f = QgsField(name, QVariant.Int, "integer")
-    if comment:
-        f.setComment(comment)
-    return f
+    return make_field(name, "int", comment)
+
+
+def make_fields(specs) -> list:
+    """QgsFields of column specs with .name, .kind ('double' | 'int' | 'string') and .comment
+    (e.g. emiai_core.prediction.OutputField)."""
+    return [make_field(f.name, f.kind, f.comment) for f in specs]
+
+
+def fields_of(field_list) -> QgsFields:
+    """A QgsFields holding ``field_list`` in order."""
+    out = QgsFields()
+    for f in field_list:
+        out.append(f)
+    return out
 
 
 def extend_fields(base: QgsFields, new_fields, drop_names=()) -> tuple[QgsFields, list]:
@@ -169,7 +203,7 @@ def add_in_batches(sink, features, n, feedback=None, progress_span=(70.0, 30.0),
             buf = []
             if feedback is not None:
                 if feedback.isCanceled():
-                    raise QgsProcessingException("Canceled by the user; the output is incomplete.")
+                    raise QgsProcessingException(CANCELED_MESSAGE)
                 feedback.setProgress(start + span * (k + 1) / max(n, 1))
     if buf:
         sink.addFeatures(buf)
@@ -209,23 +243,22 @@ def write_extended(sink, fields, table, indices, kept, extra_rows, feedback=None
 
 def utm_crs_for(lon: float, lat: float) -> QgsCoordinateReferenceSystem:
     """The WGS 84 / UTM zone CRS containing (lon, lat) in degrees (EPSG:326zz north, 327zz south)."""
-    zone = int(np.clip(np.floor((lon + 180.0) / 6.0) + 1, 1, 60))
-    epsg = (32600 if lat >= 0 else 32700) + zone
-    return QgsCoordinateReferenceSystem(f"EPSG:{epsg}")
+    from emiai_core.gridding import utm_epsg
+
+    return QgsCoordinateReferenceSystem(f"EPSG:{utm_epsg(lon, lat)}")
 
 
-def read_ogr_columns(alg, parameters, name, context, numeric_fields):
+def read_ogr_columns(layer, numeric_fields, restricted: bool = False):
     """Fast path: x, y and numeric columns of an OGR file layer in one Arrow batch read (GDAL >= 3.6).
 
-    Returns None whenever the fast path does not apply (a selection or filter on the input, a
-    non-file or non-point layer, old GDAL), so the caller falls back to reading features.
+    layer: the input QgsVectorLayer (or None); restricted: the input is limited to selected
+    features or a feature count (QgsProcessingFeatureSourceDefinition), which QGIS must apply.
+    Returns None whenever the fast path does not apply (a selection, filter or subset on the input,
+    a non-file or non-point layer, old GDAL), so the caller falls back to reading features.
     """
-    from qgis.core import QgsProcessingFeatureSourceDefinition, QgsProviderRegistry
+    from qgis.core import QgsProviderRegistry
 
-    if isinstance(parameters.get(name), QgsProcessingFeatureSourceDefinition):
-        return None  # selected features only / feature limits: let QGIS apply them
-    layer = alg.parameterAsVectorLayer(parameters, name, context)
-    if layer is None or layer.providerType() != "ogr" or layer.subsetString():
+    if restricted or layer is None or layer.providerType() != "ogr" or layer.subsetString():
         return None
     if QgsWkbTypes.flatType(layer.wkbType()) != QgsWkbTypes.Point or QgsWkbTypes.hasZ(layer.wkbType()) \
             or QgsWkbTypes.hasM(layer.wkbType()):
@@ -266,3 +299,103 @@ def read_ogr_columns(alg, parameters, name, context, numeric_fields):
     x, y = pts["x"].astype(float), pts["y"].astype(float)
     # an empty point is written as NaN coordinates in WKB
     return x, y, values
+
+
+def read_point_columns(source, layer, numeric_fields, restricted=False, feedback=None, progress_span=(0.0, 20.0)):
+    """x, y and numeric columns of a point source: the OGR fast path when it applies, else features.
+
+    source: the QgsFeatureSource to read; layer: its QgsVectorLayer when there is one (else None);
+    restricted: see read_ogr_columns. Returns (x, y, {name: float64 array})."""
+    fast = read_ogr_columns(layer, numeric_fields, restricted)
+    if fast is not None:
+        return fast
+    table = read_points(source, numeric_fields, feedback, progress_span, keep_features=False)
+    return table.x, table.y, table.values
+
+
+def read_attribute_rows(layer, names, feedback=None, progress=None):
+    """Attribute values of ``names`` for every feature of ``layer`` (no geometry), as a list of lists.
+
+    progress: optional callable(k) called every 20,000 features (for progress); Cancel is honoured."""
+    from qgis.core import QgsFeatureRequest
+
+    all_names = layer.fields().names()
+    idx = [all_names.index(f) for f in names]
+    req = QgsFeatureRequest().setFlags(QgsFeatureRequest.NoGeometry).setSubsetOfAttributes(idx)
+    rows = []
+    for k, feat in enumerate(layer.getFeatures(req)):
+        if k % 20000 == 0:
+            if feedback is not None and feedback.isCanceled():
+                raise QgsProcessingException(CANCELED_MESSAGE)
+            if progress is not None:
+                progress(k)
+        a = feat.attributes()
+        rows.append([a[i] for i in idx])
+    return rows
+
+
+@dataclass
+class LineFeature:
+    """One line feature: its attributes by name and its single part's vertices (n, 4): x, y, z, m
+    (NaN where the geometry has no Z or M); ``n_parts`` > 1 for a multi-part line (vertices empty)."""
+
+    attributes: dict
+    vertices: np.ndarray
+    n_parts: int = 1
+
+
+def read_lines(source, dest_crs=None, transform_context=None) -> list:
+    """The features of a line source (QgsFeatureSource or QgsVectorLayer) as LineFeature, with
+    vertices transformed to ``dest_crs`` when it is valid and differs from the source's CRS."""
+    from qgis.core import QgsCoordinateTransform
+
+    src_crs = source.sourceCrs() if hasattr(source, "sourceCrs") else source.crs()
+    transform = None
+    if dest_crs is not None and dest_crs.isValid() and src_crs.isValid() and src_crs != dest_crs:
+        transform = QgsCoordinateTransform(src_crs, dest_crs, transform_context)
+    names = source.fields().names()
+    out = []
+    for feat in source.getFeatures():
+        attrs = dict(zip(names, feat.attributes()))
+        geom = feat.geometry()
+        if geom is None or geom.isEmpty():
+            out.append(LineFeature(attrs, np.empty((0, 4)), 0))
+            continue
+        if transform is not None:
+            geom.transform(transform)
+        if QgsWkbTypes.isMultiType(geom.wkbType()):
+            parts = geom.asGeometryCollection()
+            if len(parts) != 1:
+                out.append(LineFeature(attrs, np.empty((0, 4)), len(parts)))
+                continue
+            geom = parts[0]
+        has_z, has_m = QgsWkbTypes.hasZ(geom.wkbType()), QgsWkbTypes.hasM(geom.wkbType())
+        v = np.array([(p.x(), p.y(), p.z() if has_z else np.nan, p.m() if has_m else np.nan)
+                      for p in geom.vertices()], dtype=float).reshape(-1, 4)
+        out.append(LineFeature(attrs, v, 1))
+    return out
+
+
+def write_points(sink, fields, x, y, attribute_rows, z=None, feedback=None, progress_span=(70.0, 30.0)):
+    """Add point features (x, y[, z] arrays in the sink's CRS) with attribute lists to a sink,
+    in batches with progress and Cancel."""
+    from qgis.core import QgsPoint
+
+    xs, ys = np.asarray(x, float).tolist(), np.asarray(y, float).tolist()
+    if z is None:
+        geoms = (QgsGeometry(QgsPoint(a, b)) for a, b in zip(xs, ys))
+    else:
+        geoms = (QgsGeometry(QgsPoint(a, b, c)) for a, b, c in zip(xs, ys, np.asarray(z, float).tolist()))
+    write_features(sink, fields, geoms, attribute_rows, feedback, progress_span)
+
+
+def write_line(sink, fields, vertices, attributes):
+    """Add one line feature with vertices (n, 4): x, y, z, m (a LineStringZM) to a sink."""
+    from qgis.core import QgsLineString, QgsPoint
+
+    pts = np.asarray(vertices, dtype=float).tolist()
+    line = QgsLineString([QgsPoint(a, b, c, d) for a, b, c, d in pts])
+    f = QgsFeature(fields)
+    f.setGeometry(QgsGeometry(line))
+    f.setAttributes(list(attributes))
+    sink.addFeature(f)

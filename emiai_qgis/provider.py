@@ -16,6 +16,7 @@ ALGORITHM_MODULES = (
     "forward_response",
     "import_ert_section",
     "generate_training_models",
+    "train_network",
 )
 
 ICON_PATH = os.path.join(os.path.dirname(os.path.dirname(__file__)), "icons", "emiai.svg")

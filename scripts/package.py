@@ -8,7 +8,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 CONTENT = ["__init__.py", "metadata.txt", "LICENSE", "NOTICE", "README.md", "resources.qrc", "icons",
-           "emiai_core", "emiai_qgis"]
+           "emiai_core", "emiai_qgis",
+           ":(exclude)emiai_qgis/headless.py"]  # a standalone QGIS for tests and benchmarks, not the plugin
 
 
 def main() -> None:

@@ -1,5 +1,9 @@
 """Shared test set-up: the native-library preload, a headless QgsApplication with Processing and
-the emiAI provider registered (session scope), and paths to the shared real data."""
+the emiAI provider registered (session scope), and the path of the committed test fixtures.
+
+The fixtures under tests/data/ are compact excerpts of the real data in ../shared/data, made by
+tests/data/make_fixtures.py (see tests/data/README.md); the suite never reads ../shared. Checks on
+the whole shared data are in benchmarks/shared_checks/."""
 import os
 import sys
 import tempfile
@@ -8,7 +12,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
+DATA = REPO / "tests" / "data"
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PROJ_DATA", "/usr/share/proj")
@@ -21,11 +25,10 @@ from emiai_qgis.native import ensure_native_libs  # noqa: E402
 ensure_native_libs(("h5py", "shapely", "pyproj"))
 
 
-def shared_data(*parts) -> Path:
-    """Path inside ../shared/data; skips the test when the shared data are not there."""
-    path = SHARED_DATA.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"shared data not available: {path}")
+def data_file(*parts) -> Path:
+    """Path of a committed fixture under tests/data (fails, never skips, when it is missing)."""
+    path = DATA.joinpath(*parts)
+    assert path.exists(), f"missing test fixture {path}: run .venv/bin/python tests/data/make_fixtures.py"
     return path
 
 

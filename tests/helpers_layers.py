@@ -3,14 +3,16 @@ import numpy as np
 
 
 def point_layer(x, y, columns: dict, crs="EPSG:32633", name="points", field_types=None):
-    """A memory point layer with one double field per entry of ``columns`` (None -> NULL)."""
-    from qgis.core import QgsFeature, QgsField, QgsGeometry, QgsPointXY, QgsVectorLayer
-    from qgis.PyQt.QtCore import QVariant
+    """A memory point layer with one field per entry of ``columns`` (None -> NULL); field_types:
+    name -> 'double' (default) | 'int' | 'string'."""
+    from qgis.core import QgsFeature, QgsGeometry, QgsPointXY, QgsVectorLayer
+
+    from emiai_qgis.layer_io import make_field
 
     layer = QgsVectorLayer(f"Point?crs={crs}", name, "memory")
     prov = layer.dataProvider()
     types = field_types or {}
-    prov.addAttributes([QgsField(k, types.get(k, QVariant.Double)) for k in columns])
+    prov.addAttributes([make_field(k, types.get(k, "double")) for k in columns])
     layer.updateFields()
     feats = []
     cols = [np.asarray(v, dtype=object) for v in columns.values()]
@@ -30,7 +32,9 @@ def save_gpkg(layer, path):
 
     opts = QgsVectorFileWriter.SaveVectorOptions()
     opts.driverName = "GPKG"
-    err = QgsVectorFileWriter.writeAsVectorFormatV2(layer, str(path), QgsCoordinateTransformContext(), opts)
+    # V3 (QGIS >= 3.20) returns 4 values, V2 (deprecated in 3.40) 2: the error code comes first in both
+    write = getattr(QgsVectorFileWriter, "writeAsVectorFormatV3", None) or QgsVectorFileWriter.writeAsVectorFormatV2
+    err = write(layer, str(path), QgsCoordinateTransformContext(), opts)
     assert err[0] == QgsVectorFileWriter.NoError, err
     return path
 

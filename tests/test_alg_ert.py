@@ -1,58 +1,28 @@
-"""emiai:importertsection and emiai:generatetrainingmodels through processing.run on the real ERT data."""
+"""emiai:importertsection and emiai:generatetrainingmodels through processing.run on the real ERT data.
+
+The sections are the fixtures of tests/data/make_fixtures.py (B2_1 and B6_2, cells at most 4 m below
+the surface); importing them with MAX_DEPTH=4 gives exactly the cells of the whole sections, so the
+generation results are those of the whole files. The import checks are in
+tests/realdata_checks/alg_ert.py; benchmarks/shared_checks/test_full_alg_ert.py runs them on all ten
+whole profiles."""
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import data_file
+from realdata_checks import alg_ert as checks
+from realdata_checks.alg_ert import run
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "tuwien_ert"
-CELLS = {"B1_1": 24660, "B1_2": 20433, "B2_1": 15057, "B2_2": 15352, "B3_1": 15026, "B3_2": 19733,
-         "B4_1": 20005, "B5_1": 20697, "B6_1": 19699, "B6_2": 19939}
-CELL_FIELDS = ["profile", "cell_id", "distance_m", "elevation_m", "depth_m", "resistivity_ohmm", "ec_mS_m",
-               "sensitivity_log10"]
+# cells of the fixtures (the cells of the whole sections within 4 m of the surface, see test_ert.py)
+CELLS = {"B2_1": 7117, "B6_2": 8250}
 
 
 def data(*parts) -> str:
-    path = DATA.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"shared data not available: {path}")
-    return str(path)
-
-
-def run(alg_id, params):
-    import processing
-    from qgis.core import QgsProcessingContext, QgsProcessingFeedback, QgsProject
-
-    context = QgsProcessingContext()
-    context.setProject(QgsProject.instance())
-    return processing.run(alg_id, params, context=context, feedback=QgsProcessingFeedback())
+    return str(data_file("tuwien_ert", *parts))
 
 
 def import_profile(profile, output="TEMPORARY_OUTPUT", trace="TEMPORARY_OUTPUT", **extra):
-    params = {"INPUT": data(profile, f"{profile}_mesh.csv"),
-              "ELECTRODE_COORDINATES": data(profile, f"{profile}_xyz_dem.csv"), "CRS": "EPSG:31256",
-              "OUTPUT": output, "OUTPUT_TRACE": trace}
-    params.update(extra)
-    return run("emiai:importertsection", params)
-
-
-def layer_arrays(layer, names):
-    feats = list(layer.getFeatures())
-    cols = {n: np.array([f[n] for f in feats]) for n in names}
-    pts = [f.geometry().constGet() for f in feats]
-    xyz = np.array([(p.x(), p.y(), p.z()) for p in pts])
-    return cols, xyz
-
-
-def polyline_offset(px, py, vx, vy):
-    ax, ay, bx, by = vx[:-1], vy[:-1], vx[1:], vy[1:]
-    seg = np.hypot(bx - ax, by - ay)
-    chain0 = np.r_[0.0, np.cumsum(seg)][:-1]
-    t = np.clip(((px[:, None] - ax) * (bx - ax) + (py[:, None] - ay) * (by - ay)) / seg ** 2, 0, 1)
-    d = np.hypot(px[:, None] - (ax + t * (bx - ax)), py[:, None] - (ay + t * (by - ay)))
-    j = np.argmin(d, axis=1)
-    i = np.arange(len(px))
-    return d[i, j], chain0[j] + t[i, j] * seg[j]
+    return checks.import_profile(data, profile, output, trace, **extra)
 
 
 def plain_point_layer():
@@ -78,105 +48,26 @@ def shifted_cells_layer(cells, depth_shift):
     return layer
 
 
-def trace_vertices(layer):
-    geom = next(layer.getFeatures()).geometry()
-    return np.array([(v.x(), v.y(), v.z(), v.m()) for v in geom.vertices()])
-
-
 # ---------------------------------------------------------------------------------------------
-# import
+# import (the checks: tests/realdata_checks/alg_ert.py)
 
 
 @pytest.mark.parametrize("profile", sorted(CELLS))
 def test_import_places_cells_on_the_electrode_line(emiai_provider, profile):
-    from qgis.core import QgsWkbTypes
-
-    result = import_profile(profile)
-    cells, trace = result["OUTPUT"], result["OUTPUT_TRACE"]
-    assert result["PROFILE_NAME"] == profile and result["N_CELLS"] == cells.featureCount() == CELLS[profile]
-    assert result["N_ELECTRODES"] == 72
-    assert cells.fields().names() == CELL_FIELDS + ["phase_mrad"]
-    assert cells.wkbType() == QgsWkbTypes.PointZ and cells.crs().authid() == "EPSG:31256"
-    assert trace.wkbType() == QgsWkbTypes.LineStringZM
-    xyz = np.loadtxt(data(profile, f"{profile}_xyz_dem.csv"), skiprows=1)
-    grid = np.genfromtxt(data(profile, f"{profile}_grid.csv"), skip_header=1, delimiter="\t")
-    cols, pts = layer_arrays(cells, ["distance_m", "elevation_m", "depth_m", "profile"])
-    off, chain = polyline_offset(pts[:, 0], pts[:, 1], xyz[:, 1], xyz[:, 2])
-    assert off.max() < 0.05 and np.max(np.abs(chain - cols["distance_m"])) < 0.05
-    np.testing.assert_allclose(pts[:, 2], cols["elevation_m"])
-    surface = np.interp(cols["distance_m"], grid[:, 0], grid[:, 1])
-    np.testing.assert_allclose(cols["depth_m"], surface - cols["elevation_m"], atol=1e-9)
-    assert 0 < cols["depth_m"].min() < 0.06 and set(cols["profile"]) == {profile}
-    v = trace_vertices(trace)
-    np.testing.assert_allclose(v[:, :2], xyz[:, 1:3], atol=1e-6)  # vertices = electrodes
-    np.testing.assert_allclose(v[:, 2], grid[:, 1])  # Z = electrode elevation
-    np.testing.assert_allclose(v[:, 3], grid[:, 0])  # M = along-line distance
+    checks.import_places_cells_on_the_electrode_line(data, profile, CELLS[profile])
 
 
 def test_import_native_b2_1_files(emiai_provider):
-    csv = import_profile("B2_1")["OUTPUT"]
-    for name in ("f001_res.dat", "f001_res.vtk"):
-        if name.endswith(".vtk"):
-            pytest.importorskip("resipy")
-        result = run("emiai:importertsection", {
-            "INPUT": data("B2_1", "resipy_wd", name), "ELECTRODE_COORDINATES": data("B2_1", "B2_1_xyz_dem.csv"),
-            "CRS": "EPSG:31256", "OUTPUT": "TEMPORARY_OUTPUT", "OUTPUT_TRACE": "TEMPORARY_OUTPUT"})
-        layer = result["OUTPUT"]
-        assert result["PROFILE_NAME"] == "B2_1" and layer.featureCount() == 15057
-        names = layer.fields().names()
-        assert ("sensitivity_log10" in names) == name.endswith(".vtk") and "phase_mrad" in names
-        a, pa = layer_arrays(layer, ["depth_m", "resistivity_ohmm"])
-        b, pb = layer_arrays(csv, ["depth_m", "resistivity_ohmm"])
-        np.testing.assert_allclose(np.sort(a["depth_m"]), np.sort(b["depth_m"]), atol=1e-4)
-        np.testing.assert_allclose(np.sort(a["resistivity_ohmm"]), np.sort(b["resistivity_ohmm"]), rtol=1e-4)
-        np.testing.assert_allclose(np.sort(pa[:, 0]), np.sort(pb[:, 0]), atol=1e-4)
+    checks.import_native_b2_1_files(data, n_cells=CELLS["B2_1"])
 
 
 def test_import_with_a_profile_line(emiai_provider):
-    from qgis.core import QgsFeature, QgsGeometry, QgsLineString, QgsPoint, QgsVectorLayer
-
-    xyz = np.loadtxt(data("B6_1", "B6_1_xyz_dem.csv"), skiprows=1)
-    line = QgsVectorLayer("LineString?crs=EPSG:31256&field=profile:string", "lines", "memory")
-    feats = []
-    for prof, pts in (("B6_1", xyz[:, 1:3]), ("other", xyz[:, 1:3] + 500)):
-        f = QgsFeature(line.fields())
-        f.setGeometry(QgsGeometry(QgsLineString([QgsPoint(float(x), float(y)) for x, y in pts])))
-        f.setAttributes([prof])
-        feats.append(f)
-    line.dataProvider().addFeatures(feats)
-    result = run("emiai:importertsection", {"INPUT": data("B6_1", "B6_1_mesh.csv"), "PROFILE_LINE": line,
-                                            "OUTPUT": "TEMPORARY_OUTPUT", "OUTPUT_TRACE": "TEMPORARY_OUTPUT",
-                                            "MAX_DEPTH": 3.0})
-    cells = result["OUTPUT"]
-    assert cells.crs().authid() == "EPSG:31256" and result["N_CELLS"] == cells.featureCount() < 15000
-    cols, pts = layer_arrays(cells, ["distance_m", "depth_m"])
-    assert cols["depth_m"].max() <= 3.0
-    off, chain = polyline_offset(pts[:, 0], pts[:, 1], xyz[:, 1], xyz[:, 2])
-    assert off.max() < 0.05 and np.max(np.abs(chain - cols["distance_m"])) < 0.05
+    # 6711 cells of the whole B6_2 section lie within 3 m of the surface (all in the 4 m fixture)
+    assert checks.import_with_a_profile_line(data, "B6_2") == 6711
 
 
 def test_import_bad_input_writes_nothing(emiai_provider, tmp_path):
-    from qgis.core import QgsProcessingException
-
-    out, tr = str(tmp_path / "cells.gpkg"), str(tmp_path / "trace.gpkg")
-    bad_csv = tmp_path / "X_mesh.csv"
-    bad_csv.write_text("x,y,z,Phase(mrad)\n1,0,100,3\n")
-    cases = [
-        ({"INPUT": str(bad_csv), "ELECTRODES": data("B2_1", "B2_1_grid.csv")}, r"INPUT: .*missing column\(s\) resistivity"),
-        ({"INPUT": data("B1_1", "B1_1_mesh.csv"), "ELECTRODES": data("B2_1", "B2_1_grid.csv")},
-         "do not match the section"),
-        ({"INPUT": data("B1_1", "B1_1_mesh.csv"), "ELECTRODE_COORDINATES": data("B2_1", "B2_1_xyz_dem.csv")},
-         "do not describe the same electrodes|do not match"),
-    ]
-    for params, message in cases:
-        p = {"ELECTRODE_COORDINATES": data("B1_1", "B1_1_xyz_dem.csv"), "CRS": "EPSG:31256", "OUTPUT": out,
-             "OUTPUT_TRACE": tr}
-        p.update(params)
-        with pytest.raises(QgsProcessingException, match=message):
-            run("emiai:importertsection", p)
-    with pytest.raises(QgsProcessingException, match="exactly one of them"):
-        run("emiai:importertsection", {"INPUT": data("B1_1", "B1_1_mesh.csv"), "OUTPUT": out, "OUTPUT_TRACE": tr})
-    assert not Path(out).exists() and not Path(tr).exists()
+    checks.import_bad_input_writes_nothing(data, tmp_path, "B6_2")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -249,6 +140,41 @@ def test_generate_with_a_settings_file(imported, tmp_path):
     assert ts.settings["EXAG_FACTORS"] == [5.0, 10.0] and ts.settings["N0_SCALER"] == 1.5
 
 
+def test_generate_with_the_prior_parameters(imported, tmp_path):
+    """Drawing in log resistivity and smooth random models (issue #8): defaults, parameters, settings file."""
+    from emiai_core.training_set import load_training_set
+
+    cells, traces = imported
+    base = {"SECTIONS": cells, "TRACES": traces, "NMODELS": 10, "SEED": 2, "NEXTRACTION_RANGE": "3,3", "FIGURES": 0,
+            "OUTPUT_LOCATIONS": "TEMPORARY_OUTPUT"}
+
+    def generate(name, **params):
+        result = run("emiai:generatetrainingmodels", dict(base, OUTPUT=str(tmp_path / f"{name}.npz"), **params))
+        ts = load_training_set(result["OUTPUT"])
+        assert ts.n_models == 21 * result["N_LOCATIONS"] == 21 * 6
+        s = ts.settings
+        return (s["DISTRIBUTION"], s["RANDOM_SHARE"], s["RANDOM_CORR_LENGTH"]), np.bincount(ts.model_kind, minlength=4).tolist()
+
+    # the defaults: log resistivity, 20 % random models (round(0.2·10) = 2 pairs → 4 of 21 per box)
+    assert generate("default") == (("lognormal", 0.2, [0.2, 1.5]), [6, 48, 48, 24])
+    # the reference drawing: option 0 and no random models
+    settings, kinds = generate("reference", DISTRIBUTION=0, RANDOM_SHARE=0.0)
+    assert settings == ("normal", 0.0, [0.2, 1.5]) and kinds == [6, 60, 60, 0]
+    settings, kinds = generate("half", RANDOM_SHARE=0.5, RANDOM_CORR_LENGTH="0.3,1.0")
+    assert settings == ("lognormal", 0.5, [0.3, 1.0]) and kinds == [6, 30, 30, 60]
+    # settings-file keys override the parameters
+    (tmp_path / "prior.json").write_text(json.dumps({"DISTRIBUTION": "uniform", "RANDOM_SHARE": 0.3,
+                                                     "RANDOM_CORR_LENGTH": [0.5, 0.8]}))
+    settings, kinds = generate("file", RANDOM_SHARE=0.9, SETTINGS_FILE=str(tmp_path / "prior.json"))
+    assert settings == ("uniform", 0.3, [0.5, 0.8]) and kinds == [6, 42, 42, 36]
+    from qgis.core import QgsProcessingException
+
+    (tmp_path / "bad.json").write_text(json.dumps({"RANDOM_SHARE": 2}))
+    with pytest.raises(QgsProcessingException, match="SETTINGS_FILE: .*RANDOM_SHARE: must be a share from 0 to 1"):
+        generate("bad", SETTINGS_FILE=str(tmp_path / "bad.json"))
+    assert not (tmp_path / "bad.npz").exists()
+
+
 def test_generate_bad_input_writes_nothing(imported, tmp_path):
     from qgis.core import QgsProcessingException
 
@@ -287,14 +213,15 @@ def test_empty_bins_everywhere(emiai_provider, tmp_path):
 def test_every_reference_setting_is_a_parameter_with_its_default(emiai_provider):
     from qgis.core import QgsApplication
 
-    from emiai_core.training_models import EXTRA_DEFAULTS, REFERENCE_DEFAULTS
+    from emiai_core.model_generation import CHANGED_DEFAULTS, EXTRA_DEFAULTS, REFERENCE_DEFAULTS
+    from emiai_qgis.algorithms.generate_training_models import DISTRIBUTIONS
 
     alg = QgsApplication.processingRegistry().algorithmById("emiai:generatetrainingmodels")
 
     def numbers(value):
         return [float(t) for t in str(value).replace(";", ",").split(",") if t.strip()]
 
-    for key, value in {**REFERENCE_DEFAULTS, **EXTRA_DEFAULTS}.items():
+    for key, value in {**REFERENCE_DEFAULTS, **CHANGED_DEFAULTS, **EXTRA_DEFAULTS}.items():
         if key == "NLAYERS":  # only a name in the reference; the layer count is len(LAYER_EDGES) - 1
             continue
         if key == "SMOOTHER":
@@ -307,8 +234,8 @@ def test_every_reference_setting_is_a_parameter_with_its_default(emiai_provider)
         param = alg.parameterDefinition(key)
         assert param is not None, key
         default = param.defaultValue()
-        if key == "DISTRIBUTION":
-            assert param.options()[default] == value
+        if key == "DISTRIBUTION":  # options in words, in the order of DISTRIBUTIONS; default "lognormal"
+            assert len(param.options()) == len(DISTRIBUTIONS) and DISTRIBUTIONS[default] == value == "lognormal"
         elif isinstance(value, list):
             assert numbers(default) == [float(v) for v in value], key
         else:

@@ -78,7 +78,7 @@ def test_points_fseq_and_gf_scale(run_alg, tmp_path):
 
     ec = models(10, seed=2)
     ec[0] = 3000.0  # 3 S/m: HCP 4.49 m at 10 kHz has no equivalent half-space
-    res = run_alg("emiai:forwardresponse", {"INPUT": ec_layer(ec), "INSTRUMENT": 2, "FORWARD_MODEL": 2,
+    res = run_alg("emiai:forwardresponse", {"INPUT": ec_layer(ec), "INSTRUMENT": 1, "FORWARD_MODEL": 2,
                                             "OUTPUT_SCALE": 1, "OUTPUT": str(tmp_path / "c.gpkg")})
     coils = instrument("CMD-Explorer").coils
     assert res["N_NO_EQUIVALENT"] >= 1
@@ -91,7 +91,8 @@ def test_points_fseq_and_gf_scale(run_alg, tmp_path):
 
 
 def make_training_set(path, n=40):
-    from emiai_core.training_set import Layering, TrainingSet, save_training_set
+    from emiai_core.layering import Layering
+    from emiai_core.training_set import TrainingSet, save_training_set
 
     rng = np.random.default_rng(4)
     ts = TrainingSet(

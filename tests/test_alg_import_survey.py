@@ -1,36 +1,20 @@
-"""emiai:importsurvey through processing.run on the real EMagPy example surveys."""
+"""emiai:importsurvey through processing.run on the real EMagPy example surveys.
+
+The surveys are the fixtures cut by tests/data/make_fixtures.py (trimpLo.dat: first 200 rows,
+potatoesLo.dat: first 400, dfm-expl.csv: first 100, each Hi.dat: the rows within 2.5 m of a kept Lo
+row; cover-crop whole). The checks that benchmarks/shared_checks/test_full_alg_import_survey.py also
+runs on the whole files are in tests/realdata_checks/alg_import_survey.py."""
 
 import numpy as np
 import pytest
-from conftest import SHARED_DATA, shared_data
-
-EXAMPLES = SHARED_DATA / "emagpy_examples"
-MINI_VCP = ["VCP0.32", "VCP0.71", "VCP1.18"]
-MINI_HCP = ["HCP0.32", "HCP0.71", "HCP1.18"]
+from conftest import data_file
+from realdata_checks import alg_import_survey as checks
+from realdata_checks.alg_import_survey import column, run_import
+from realdata_checks.survey import MINI_HCP, MINI_VCP
 
 
 def example(rel: str) -> str:
-    return str(shared_data("emagpy_examples", rel))
-
-
-def run_import(run_alg, tmp_path, name="out.gpkg", **params):
-    from qgis.core import QgsVectorLayer
-
-    out = tmp_path / name
-    params.setdefault("OUTPUT", str(out))
-    result = run_alg("emiai:importsurvey", params)
-    layer = QgsVectorLayer(str(out), "out", "ogr")
-    assert layer.isValid()
-    return result, layer
-
-
-def is_null(value):
-    """NULL comes back as None or as a null QVariant, depending on the provider."""
-    return value is None or (hasattr(value, "isNull") and value.isNull())
-
-
-def column(layer, name):
-    return np.array([np.nan if is_null(f[name]) else f[name] for f in layer.getFeatures()], dtype=float)
+    return str(data_file("emagpy_examples", rel))
 
 
 def xy(layer):
@@ -45,9 +29,7 @@ def transform(epsg_from, epsg_to, x, y):
 
 
 def test_trimpley_lo(run_alg, tmp_path):
-    result, layer = run_import(run_alg, tmp_path, INPUT=example("trimpley/trimpLo.dat"), INSTRUMENT=0,
-                               ORIENTATION=0, HEIGHT=0.1)
-    assert result["N_POINTS"] == layer.featureCount() == 1816 and result["N_SKIPPED"] == 0
+    result, layer = checks.trimpley_lo(run_alg, tmp_path, example, n_points=200)
     assert result["COILS"] == "VCP0.32,VCP0.71,VCP1.18"
     assert result["COIL_STRINGS"] == "VCP0.32f30000h0.1,VCP0.71f30000h0.1,VCP1.18f30000h0.1"
     names = layer.fields().names()
@@ -64,16 +46,10 @@ def test_trimpley_lo(run_alg, tmp_path):
 
 
 def test_trimpley_lo_hi_merge(run_alg, tmp_path):
-    result, layer = run_import(run_alg, tmp_path, INPUT=example("trimpley/trimpLo.dat"),
-                               INPUT_HI=example("trimpley/trimpHi.dat"), INSTRUMENT=0, ORIENTATION=0,
-                               MERGE_BY=0, MERGE_TOLERANCE=2.0, TARGET_CRS="EPSG:27700")
-    assert result["N_POINTS"] == layer.featureCount() == 1816
-    assert result["COILS"] == ",".join(MINI_VCP + MINI_HCP) and result["N_UNMATCHED"] == 142
+    # 183 of the 200 Lo rows have a Hi reading within 2 m (pyproj BNG distances, make_fixtures.py)
+    _, layer = checks.trimpley_lo_hi_merge(run_alg, tmp_path, example, n_points=200, matched=183)
     names = layer.fields().names()
     assert names[1:7] == MINI_VCP + MINI_HCP and "merge_distance_m" in names and "Time_hi" in names
-    hcp = column(layer, "HCP0.71")
-    assert np.isfinite(hcp).sum() == 1816 - 142  # unmatched points are NULL, not 0
-    assert np.nanmax(column(layer, "merge_distance_m")) <= 2.0
     x, y = xy(layer)
     ex, ey = transform("EPSG:4326", "EPSG:27700", -(2 + 20.673328 / 60), 52 + 24.4615 / 60)
     assert abs(x[0] - ex) < 1e-3 and abs(y[0] - ey) < 1e-3
@@ -81,24 +57,14 @@ def test_trimpley_lo_hi_merge(run_alg, tmp_path):
 
 
 def test_potatoes_lo_hi_keeps_negative_readings(run_alg, tmp_path):
-    result, layer = run_import(run_alg, tmp_path, INPUT=example("potatoes/potatoesLo.dat"),
-                               INPUT_HI=example("potatoes/potatoesHi.dat"))
-    assert result["N_POINTS"] == layer.featureCount() == 3792
-    assert result["N_UNMATCHED"] == 3792 - 2262
-    assert column(layer, "VCP0.32")[1] == pytest.approx(-0.06)
-    assert np.isfinite(column(layer, "HCP1.18")).sum() == 2262
+    # 256 of the 400 Lo rows have a Hi reading within 2 m (pyproj BNG distances, make_fixtures.py)
+    checks.potatoes_lo_hi_keeps_negative_readings(run_alg, tmp_path, example, n_points=400, matched=256)
 
 
 def test_hollin_hill_projected_csv(run_alg, tmp_path):
-    result, layer = run_import(run_alg, tmp_path, INPUT=example("hollin-hill/dfm-expl.csv"), INSTRUMENT=1,
-                               SOURCE_CRS="EPSG:27700")
-    assert result["N_POINTS"] == layer.featureCount() == 1260
+    result, layer = checks.hollin_hill_projected_csv(run_alg, tmp_path, example, n_points=100)  # the first 100 rows
     assert result["COIL_STRINGS"].split(",")[0] == "VCP1.48f10000h1"
     assert layer.crs().authid() == "EPSG:27700"
-    first = next(layer.getFeatures())
-    p = first.geometry().asPoint()
-    assert (p.x(), p.y()) == pytest.approx((468095.918367347, 468750.0), abs=1e-6)
-    assert first["HCP4.49"] == pytest.approx(32.4786833735859)
     # the same file reprojected to UTM 30N: equals pyproj of the file's x/y within 1 mm
     _, utm = run_import(run_alg, tmp_path, "utm.gpkg", INPUT=example("hollin-hill/dfm-expl.csv"),
                         INSTRUMENT=1, SOURCE_CRS="EPSG:27700", TARGET_CRS="EPSG:32630")

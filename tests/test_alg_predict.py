@@ -6,16 +6,21 @@ import subprocess
 import numpy as np
 import pytest
 
-from conftest import REPO, shared_data
+from conftest import REPO, data_file
 from helpers_layers import point_layer, read_layer, save_gpkg
+
+# the published TU Wien cascade (EMBEDDED_MODEL option 3), which the golden numbers below come from
+PUBLISHED = {"EMBEDDED_MODEL": 3}
 
 
 @pytest.fixture(scope="module")
 def reference_eca():
-    """VCP ECa (mS/m) of 300 reference training models, and their 12-layer EC (mS/m)."""
-    root = shared_data("tuwien_emiai_reference", "training_data", "1.5m_12layers")
-    rows = np.random.default_rng(7).choice(22480, 300, replace=False)
-    return np.load(root / "ECa_vcp_mini.npy")[rows] * 1000, np.load(root / "EC.npy")[rows] * 1000
+    """VCP ECa (mS/m) of 300 reference training models, and their 12-layer EC (mS/m).
+
+    tests/data/reference_training_rows.npz: rows default_rng(7).choice(22480, 300) of the 12-layer set."""
+    with np.load(data_file("reference_training_rows.npz"), allow_pickle=False) as z:
+        assert len(z["rows"]) == 300
+        return z["eca_vcp_mini"] * 1000, z["ec_L12"] * 1000
 
 
 @pytest.fixture()
@@ -38,7 +43,7 @@ def _expected(eca_mS_m):
 
 def test_predictec_numbers(run_alg, survey_layer, reference_eca, tmp_path):
     out = str(tmp_path / "ec.gpkg")
-    res = run_alg("emiai:predictec", {"INPUT": survey_layer, "MISFIT_MODEL": 1, "OUTPUT": out})
+    res = run_alg("emiai:predictec", {**PUBLISHED, "INPUT": survey_layer, "MISFIT_MODEL": 1, "OUTPUT": out})
     assert (res["N_INPUT"], res["N_PREDICTED"], res["N_SKIPPED_MISSING"], res["N_SKIPPED_NONPOSITIVE"]) == (300, 297, 1, 2)
     names, rows, _ = read_layer(out)
     ec_names = [n for n in names if n.startswith("EC_")]
@@ -63,7 +68,7 @@ def test_predictec_coarse_layerings_and_gf_names(run_alg, reference_eca, tmp_pat
     layer = point_layer(np.arange(20.0), np.zeros(20), {"Cond.1 [mS/m]": eca[:, 0], "Cond.2 [mS/m]": eca[:, 1],
                                                          "Cond.3 [mS/m]": eca[:, 2]})
     out = str(tmp_path / "ec.gpkg")
-    res = run_alg("emiai:predictec", {"INPUT": layer, "ADD_COARSE": True, "MISFIT_MODEL": 1, "OUTPUT": out})
+    res = run_alg("emiai:predictec", {**PUBLISHED, "INPUT": layer, "ADD_COARSE": True, "MISFIT_MODEL": 1, "OUTPUT": out})
     names, rows, _ = read_layer(out)
     assert res["LAYER_FIELDS"].split(",")[12:] == ["EC_000_025", "EC_025_050", "EC_050_075", "EC_075_100",
                                                    "EC_100_125", "EC_125_150", "EC_000_037", "EC_037_075",
@@ -77,7 +82,7 @@ def test_predictec_flags_extrapolation(run_alg, tmp_path):
     eca = np.array([[30.0, 35.0, 40.0], [1.0, 2.0, 3.0], [400.0, 300.0, 250.0]])  # in, below, above range
     layer = point_layer(np.arange(3.0), np.zeros(3), {"VCP0.32": eca[:, 0], "VCP0.71": eca[:, 1], "VCP1.18": eca[:, 2]})
     out = str(tmp_path / "ec.gpkg")
-    res = run_alg("emiai:predictec", {"INPUT": layer, "MISFIT_MODEL": 1, "OUTPUT": out})
+    res = run_alg("emiai:predictec", {**PUBLISHED, "INPUT": layer, "MISFIT_MODEL": 1, "OUTPUT": out})
     _, rows, _ = read_layer(out)
     assert [r["EXTRAPOL"] for r in rows] == [0, 1, 1]
     assert res["N_EXTRAPOLATED"] == 2
@@ -98,22 +103,21 @@ def test_predictec_bad_input(run_alg, tmp_path, params, columns, message):
     layer = point_layer([0.0], [0.0], columns)
     out = tmp_path / "ec.gpkg"
     with pytest.raises(QgsProcessingException, match=message):
-        run_alg("emiai:predictec", {"INPUT": layer, "OUTPUT": str(out), **params})
+        run_alg("emiai:predictec", {**PUBLISHED, "INPUT": layer, "OUTPUT": str(out), **params})
     assert not out.exists()
 
 
 def test_predictec_non_numeric_field_and_empty_layer(run_alg, tmp_path):
     from qgis.core import QgsProcessingException
-    from qgis.PyQt.QtCore import QVariant
 
     layer = point_layer([0.0], [0.0], {"VCP0.32": ["ten"], "VCP0.71": [11.0], "VCP1.18": [12.0]},
-                        field_types={"VCP0.32": QVariant.String})
+                        field_types={"VCP0.32": "string"})
     out = tmp_path / "ec.gpkg"
     with pytest.raises(QgsProcessingException, match="Field 'VCP0.32' is of type .*not numeric"):
-        run_alg("emiai:predictec", {"INPUT": layer, "OUTPUT": str(out)})
+        run_alg("emiai:predictec", {**PUBLISHED, "INPUT": layer, "OUTPUT": str(out)})
     empty = point_layer([], [], {"VCP0.32": [], "VCP0.71": [], "VCP1.18": []})
     with pytest.raises(QgsProcessingException, match="no features"):
-        run_alg("emiai:predictec", {"INPUT": empty, "OUTPUT": str(out)})
+        run_alg("emiai:predictec", {**PUBLISHED, "INPUT": empty, "OUTPUT": str(out)})
     assert not out.exists()
 
 
@@ -127,7 +131,7 @@ def test_predictec_bad_model_files(run_alg, survey_layer, tmp_path):
     corrupt.write_bytes(b"PK\x03\x04 not really a zip")
     out = tmp_path / "ec.gpkg"
     with pytest.raises(QgsProcessingException, match="not a readable emiAI model"):
-        run_alg("emiai:predictec", {"INPUT": survey_layer, "MODEL": str(corrupt), "OUTPUT": str(out)})
+        run_alg("emiai:predictec", {**PUBLISHED, "INPUT": survey_layer, "MODEL": str(corrupt), "OUTPUT": str(out)})
     # a model for another instrument (CMD-Explorer coils): the layer's coils do not match
     model = load_model(default_model_path())
     explorer = ("VCP1.48f10000h0", "VCP2.82f10000h0", "VCP4.49f10000h0")
@@ -137,7 +141,7 @@ def test_predictec_bad_model_files(run_alg, survey_layer, tmp_path):
     other = tmp_path / "explorer.npz"
     save_model(other, model)
     with pytest.raises(QgsProcessingException, match="coils VCP0.32, VCP0.71, VCP1.18 but the model needs VCP1.48"):
-        run_alg("emiai:predictec", {"INPUT": survey_layer, "MODEL": str(other), "OUTPUT": str(out)})
+        run_alg("emiai:predictec", {**PUBLISHED, "INPUT": survey_layer, "MODEL": str(other), "OUTPUT": str(out)})
     assert not out.exists()
 
 
@@ -145,7 +149,7 @@ def test_depthslices_raster(run_alg, survey_layer, tmp_path):
     from osgeo import gdal
 
     ec = str(tmp_path / "ec.gpkg")
-    run_alg("emiai:predictec", {"INPUT": survey_layer, "MISFIT_MODEL": 1, "OUTPUT": ec})
+    run_alg("emiai:predictec", {**PUBLISHED, "INPUT": survey_layer, "MISFIT_MODEL": 1, "OUTPUT": ec})
     tif = tmp_path / "slices.tif"
     res = run_alg("emiai:depthslices", {"INPUT": ec, "CELL_SIZE": 5, "METHOD": 1, "OUTPUT": str(tif)})
     ds = gdal.Open(str(tif))
@@ -207,7 +211,7 @@ def test_predictec_through_qgis_process(reference_eca, emiai_provider, tmp_path)
     out = tmp_path / "out.gpkg"
     env = dict(os.environ, EMIAI_QGIS_PROFILE=str(tmp_path / "profile"))
     proc = subprocess.run([str(REPO / "scripts" / "qgis_process"), "--json", "run", "emiai:predictec",
-                           f"--INPUT={src}", "--MISFIT_MODEL=1", f"--OUTPUT={out}"],
+                           f"--INPUT={src}", "--MISFIT_MODEL=1", "--EMBEDDED_MODEL=3", f"--OUTPUT={out}"],
                           capture_output=True, text=True, timeout=300, env=env)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     results = json.loads(proc.stdout[proc.stdout.find("{"):])["results"]
@@ -220,7 +224,7 @@ def test_predictec_unwritable_output(run_alg, survey_layer):
     from qgis.core import QgsProcessingException
 
     with pytest.raises(QgsProcessingException, match="folder /nonexistent/dir does not exist or is not writable"):
-        run_alg("emiai:predictec", {"INPUT": survey_layer, "MISFIT_MODEL": 1, "OUTPUT": "/nonexistent/dir/ec.gpkg"})
+        run_alg("emiai:predictec", {**PUBLISHED, "INPUT": survey_layer, "MISFIT_MODEL": 1, "OUTPUT": "/nonexistent/dir/ec.gpkg"})
 
 
 class _Recorder:
@@ -255,7 +259,7 @@ def test_instrument_height_travels_from_import_to_misfit(run_alg, tmp_path):
     assert "HEIGHT_M" in names and {r["HEIGHT_M"] for r in rows} == {0.1}
     out = str(tmp_path / "ec.gpkg")
     feedback = _Recorder()
-    run_alg("emiai:predictec", {"INPUT": survey, "MISFIT_MODEL": 1, "OUTPUT": out}, feedback=feedback)
+    run_alg("emiai:predictec", {**PUBLISHED, "INPUT": survey, "MISFIT_MODEL": 1, "OUTPUT": out}, feedback=feedback)
     assert any("instrument height(s) 0.1 m" in w and "trained for 0 m" in w for w in feedback.warnings)
     names, rows, _ = read_layer(out)
     eca = np.array([[r["VCP0.32"], r["VCP0.71"], r["VCP1.18"]] for r in rows[:50]]) / 1000

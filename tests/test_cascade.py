@@ -1,17 +1,23 @@
-"""The numpy cascade against the published Keras networks, and the model file format."""
+"""The numpy cascade against the published Keras networks, and the model file format.
+
+The Keras answers are cached in tests/data/keras_golden.npz (tests/data/make_fixtures.py: the
+published networks, and a float64 rebuild of their weights, on 200 rows of the reference training
+set); the same comparisons on 5,000 rows and on the whole cascade straight through Keras are in
+benchmarks/shared_checks/test_full_cascade.py."""
 import json
 import zipfile
 
 import numpy as np
 import pytest
 
-from conftest import shared_data
+from conftest import data_file
 from emiai_core.cascade import CascadeModel
 from emiai_core.forward import forward_eca
 from emiai_core.layering import REFERENCE_EDGES
 from emiai_core.model_file import ModelFileError, default_model_path, load_model, save_model
 
-SUBNETS = (("4x1", "1.5m_4layers"), ("6x1", "1.5m_6layers"), ("12x1", "1.5m_12layers"))
+SUBNETS = ("4x1", "6x1", "12x1")
+PREVIOUS_EC = (None, "ec_L4", "ec_L6")  # stage k > 0 takes the CS response of a model of stage k-1's layering
 
 
 @pytest.fixture(scope="module")
@@ -20,47 +26,25 @@ def model() -> CascadeModel:
 
 
 @pytest.fixture(scope="module")
-def keras_nets():
-    """The three reference subnets loaded with Keras (safe mode)."""
-    from emiai_qgis.native import ensure_native_libs
-
-    ensure_native_libs(("tensorflow",))
-    keras = pytest.importorskip("keras")
-    root = shared_data("tuwien_emiai_reference", "models")
-    return [keras.saving.load_model(root / sub / f"dln_model_{name}.keras", compile=False, safe_mode=True)
-            for name, sub in SUBNETS]
+def golden():
+    """Keras outputs of the published subnets (float32) and of their float64 rebuild, in S/m."""
+    with np.load(data_file("keras_golden.npz"), allow_pickle=False) as z:
+        g = {k: z[k] for k in z.files}
+    g["header"] = json.loads(str(g["header"][()]))
+    return g
 
 
 @pytest.fixture(scope="module")
-def keras_nets64(keras_nets):
-    """The same networks rebuilt in float64 with the stored weights: exact arithmetic reference."""
-    import keras
-
-    clones = []
-    for net in keras_nets:
-        dense = [lay for lay in net.layers if lay.__class__.__name__ == "Dense"]
-        clone = keras.Sequential([keras.Input((dense[0].get_weights()[0].shape[0],), dtype="float64")]
-                                 + [keras.layers.Dense(lay.units, activation=lay.get_config()["activation"],
-                                                       dtype="float64") for lay in dense])
-        for mine, theirs in zip(clone.layers, dense):
-            mine.set_weights([w.astype(np.float64) for w in theirs.get_weights()])
-        clones.append(clone)
-    return clones
+def training_rows():
+    """300 rows of the reference training set (tests/data/reference_training_rows.npz), S/m."""
+    with np.load(data_file("reference_training_rows.npz"), allow_pickle=False) as z:
+        return {k: z[k] for k in z.files}
 
 
 @pytest.fixture(scope="module")
-def field_like_eca():
-    """VCP ECa (S/m) of the 12-layer reference training models: what a real ground would give."""
-    return np.load(shared_data("tuwien_emiai_reference", "training_data", "1.5m_12layers", "ECa_vcp_mini.npy"))
-
-
-def _keras_stage(net, stage, x):
-    import keras
-
-    # call the network directly: Model.predict would cast float64 inputs to float32 (floatx)
-    dtype = "float64" if net.layers[-1].dtype == "float64" else "float32"
-    scaled = keras.ops.convert_to_tensor(stage.scaler_in.transform(x), dtype=dtype)
-    return stage.scaler_out.inverse(np.asarray(net(scaled), dtype=np.float64))
+def field_like_eca(training_rows):
+    """VCP ECa (S/m) of 300 of the 12-layer reference training models: what a real ground would give."""
+    return training_rows["eca_vcp_mini"]
 
 
 # Keras evaluates the stored networks in float32: ~1e-7 relative per operation, so a few outputs
@@ -83,31 +67,43 @@ def test_default_model_metadata(model):
     assert sum(d.kernel.size + d.bias.size for d in model.stages[0].layers) == 94
 
 
-@pytest.mark.parametrize("precision", ["float32", "float64"])
-def test_each_stage_reproduces_keras(model, keras_nets, keras_nets64, field_like_eca, precision):
-    """Every subnet in numpy equals Keras (1e-5 relative; 1e-10 against float64) on 5,000 real inputs."""
-    nets, tol = (keras_nets, KERAS32) if precision == "float32" else (keras_nets64, KERAS64)
-    rows = np.random.default_rng(0).choice(len(field_like_eca), 5000, replace=False)
-    for k, (net, stage) in enumerate(zip(nets, model.stages)):
+def test_golden_matches_the_model_and_the_training_rows(model, golden, training_rows):
+    """The cached Keras run used this model's layerings, coils and floor, on the stored training rows."""
+    head = golden["header"]
+    assert head["subnets"] == [s.name for s in model.stages] == list(SUBNETS)
+    assert head["ec_floor"] == model.ec_floor
+    n = len(golden["stage0_input"])
+    assert n == 200
+    for k, stage in enumerate(model.stages):
+        assert tuple(head["stage_coils"][k]) == stage.input_coils
+        np.testing.assert_allclose(stage.layer_edges, head["layer_edges"][k], atol=1e-12)
         if k == 0:
-            inputs = field_like_eca[rows]
+            np.testing.assert_array_equal(golden["stage0_input"], training_rows["eca_vcp_mini"][:n])
         else:  # later stages take the CS response of a training model of the previous layering
-            ec_prev = np.load(shared_data("tuwien_emiai_reference", "training_data",
-                                          SUBNETS[k - 1][1], "EC.npy"))[rows]
-            inputs = forward_eca(ec_prev, model.stages[k - 1].layer_edges, stage.input_coils)
-        np.testing.assert_allclose(stage.predict(inputs), _keras_stage(net, stage, inputs), **tol)
+            ec_prev = training_rows[PREVIOUS_EC[k]][:n]
+            np.testing.assert_allclose(golden[f"stage{k}_input"],
+                                       forward_eca(ec_prev, model.stages[k - 1].layer_edges, stage.input_coils),
+                                       rtol=1e-12)
 
 
-def test_cascade_reproduces_keras_cascade(model, keras_nets, keras_nets64, field_like_eca):
+@pytest.mark.parametrize("precision", ["float32", "float64"])
+def test_each_stage_reproduces_keras(model, golden, precision):
+    """Every subnet in numpy equals Keras (1e-5 relative; 1e-10 against float64) on 200 real inputs."""
+    tag, tol = ("32", KERAS32) if precision == "float32" else ("64", KERAS64)
+    for k, stage in enumerate(model.stages):
+        inputs = golden[f"stage{k}_input"]
+        np.testing.assert_allclose(stage.predict(inputs), golden[f"stage{k}_keras{tag}"], **tol)
+
+
+def test_cascade_reproduces_keras_cascade(model, golden):
     """The whole cascade (CS forward between stages) equals the Keras cascade of the reference."""
-    x = field_like_eca[::11]
+    x = golden["stage0_input"]
     ours = model.predict(x)
-    for nets, tol in ((keras_nets, KERAS32), (keras_nets64, KERAS64)):
-        ec = None
-        for k, (net, stage) in enumerate(zip(nets, model.stages)):
-            inputs = x if k == 0 else forward_eca(ec, model.stages[k - 1].layer_edges, stage.input_coils)
-            ec = np.maximum(_keras_stage(net, stage, inputs), model.ec_floor)
-            np.testing.assert_allclose(ours.ec[k], ec, **tol)
+    for tag, tol in (("32", KERAS32), ("64", KERAS64)):
+        for k in range(len(model.stages)):
+            raw = golden[f"cascade{tag}_stage{k}_raw"]
+            np.testing.assert_allclose(ours.ec[k], np.maximum(raw, model.ec_floor), **tol)
+    assert np.sum(golden["cascade64_stage0_raw"] < model.ec_floor) >= 1  # the floor is exercised
     # a sanity figure: the predicted 12-layer EC is in the training range (5–300 mS/m) for typical input
     med = np.median(ours.ec[2], axis=0) * 1000
     assert np.all((med > 20) & (med < 80)), med
@@ -125,7 +121,7 @@ def test_negative_predictions_are_floored_and_counted(model):
 
 
 def test_prediction_is_chunk_independent(model, field_like_eca):
-    x = field_like_eca[:1000]
+    x = field_like_eca  # 300 rows: chunks of 137 split them in three
     a = model.predict(x, chunk_size=1000).ec[2]
     b = model.predict(x, chunk_size=137).ec[2]
     assert np.array_equal(a, b)

@@ -1,120 +1,49 @@
-"""emiai_core.ert on the real TU Wien ERT sections: readers, map positions, depths, bad input."""
-import shutil
+"""emiai_core.ert on the real TU Wien ERT sections: readers, map positions, depths, bad input.
+
+The sections are the fixtures of tests/data/make_fixtures.py: profiles B2_1 and B6_2 cut to the
+cells at most 4 m below the surface (the native cR2 files of B2_1 cut to the same cells). The
+checks on the real sections are in tests/realdata_checks/ert.py; benchmarks/shared_checks/test_full_ert.py
+runs them on all ten whole profiles."""
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import data_file
+from realdata_checks import ert as checks
 
 from emiai_core import ert
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "tuwien_ert"
-# cells per profile (reference_algorithm.md section 7.3)
-CELLS = {"B1_1": 24660, "B1_2": 20433, "B2_1": 15057, "B2_2": 15352, "B3_1": 15026, "B3_2": 19733,
-         "B4_1": 20005, "B5_1": 20697, "B6_1": 19699, "B6_2": 19939}
+# cells of the fixtures: the cells of the whole sections (15057 and 19939, reference_algorithm.md
+# section 7.3) whose depth below the electrode surface, np.interp(x, grid X, grid Z) - z, is <= 4 m
+CELLS = {"B2_1": 7117, "B6_2": 8250}
+MAX_DEPTH_M = 4.0
 
 
 def data(*parts) -> Path:
-    path = DATA.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"shared data not available: {path}")
-    return path
-
-
-def polyline_offset(px, py, vx, vy):
-    """(distance to the polyline, chainage of the nearest point) of points (px, py)."""
-    ax, ay, bx, by = vx[:-1], vy[:-1], vx[1:], vy[1:]
-    seg = np.hypot(bx - ax, by - ay)
-    chain0 = np.r_[0.0, np.cumsum(seg)][:-1]
-    t = ((px[:, None] - ax) * (bx - ax) + (py[:, None] - ay) * (by - ay)) / seg ** 2
-    t = np.clip(t, 0, 1)
-    qx, qy = ax + t * (bx - ax), ay + t * (by - ay)
-    d = np.hypot(px[:, None] - qx, py[:, None] - qy)
-    j = np.argmin(d, axis=1)
-    i = np.arange(len(px))
-    return d[i, j], chain0[j] + t[i, j] * seg[j]
-
-
-def read_xyz(profile):
-    return np.loadtxt(data(profile, f"{profile}_xyz_dem.csv"), skiprows=1)
-
-
-def read_grid(profile):
-    return np.genfromtxt(data(profile, f"{profile}_grid.csv"), skip_header=1, delimiter="\t")
+    return data_file("tuwien_ert", *parts)
 
 
 @pytest.mark.parametrize("profile", sorted(CELLS))
 def test_profile_positions_and_depths(profile):
-    g = ert.load_profile_folder(data(profile))
-    xyz, grid = read_xyz(profile), read_grid(profile)
-    assert g.profile == profile and g.n_cells == CELLS[profile] and g.section.sensitivity_log10 is not None
-    # electrodes land exactly on their map coordinates
-    ex, ey = ert.positions_along_line(grid[:, 0], g.electrodes, g.electrode_map)
-    assert np.max(np.hypot(ex - xyz[:, 1], ey - xyz[:, 2])) < 1e-9
-    # every cell lies on the electrode polyline (within 5 cm) at its along-line distance (within 5 cm)
-    off, chain = polyline_offset(g.x, g.y, xyz[:, 1], xyz[:, 2])
-    assert off.max() < 0.05
-    assert np.max(np.abs(chain - g.section.distance_m)) < 0.05
-    # depth below the surface interpolated from the electrodes at the cell's own distance
-    np.testing.assert_allclose(g.depth_m, np.interp(g.section.distance_m, grid[:, 0], grid[:, 1]) - g.section.elevation_m,
-                               atol=1e-9)
-    # the top cell of every 1 m column sits just below that surface
-    col = np.floor(g.section.distance_m).astype(int)
-    top = np.array([g.depth_m[col == c].min() for c in np.unique(col)])
-    assert 0 < top.min() and top.max() < 0.15
-    assert 25 < g.depth_m.max() < 37  # the inversion region reaches 25-36 m
+    g = checks.profile_positions_and_depths(data, profile, CELLS[profile])
+    assert MAX_DEPTH_M - 0.1 < g.depth_m.max() <= MAX_DEPTH_M  # the fixture's cells reach 4 m (whole: 25-36 m)
+    assert g.n_cells == len(data(profile, f"{profile}_mesh.csv").read_text().splitlines()) - 1
 
 
 def test_trace_vertices_are_electrodes():
-    g = ert.load_profile_folder(data("B3_1"))
-    tr = g.trace()
-    xyz, grid = read_xyz("B3_1"), read_grid("B3_1")
-    np.testing.assert_allclose(tr[:, :2], xyz[:, 1:3])
-    np.testing.assert_allclose(tr[:, 2:], grid[:, [1, 0]])  # z = elevation, m = distance
+    checks.trace_vertices_are_electrodes(data, "B6_2")
 
 
 def test_native_r2_files_match_the_csv():
-    csv = ert.read_section(data("B2_1", "B2_1_mesh.csv"))
-    dat = ert.read_section(data("B2_1", "resipy_wd", "f001_res.dat"))  # checked against mesh.dat beside it
-    assert dat.n_cells == csv.n_cells == 15057 and "cR2" in dat.source
-    from scipy.spatial import cKDTree
-
-    dist, j = cKDTree(np.column_stack([csv.distance_m, csv.elevation_m])).query(
-        np.column_stack([dat.distance_m, dat.elevation_m]))
-    assert dist.max() < 1e-5 and len(np.unique(j)) == dat.n_cells  # the same cells, one to one
-    np.testing.assert_allclose(dat.resistivity_ohmm, csv.resistivity_ohmm[j], rtol=1e-4)
-    assert dat.phase_mrad is not None and dat.sensitivity_log10 is None
-    el = ert.read_electrodes(data("B2_1", "resipy_wd", "electrodes.dat"))
-    gr = ert.read_electrodes(data("B2_1", "B2_1_grid.csv"))
-    np.testing.assert_allclose(el.distance_m, gr.distance_m)
-    np.testing.assert_allclose(el.elevation_m, gr.elevation_m)
-    g = ert.georeference_section("B2_1", dat, el, ert.read_electrode_map(data("B2_1", "B2_1_xyz_dem.csv")))
-    ref = ert.load_profile_folder(data("B2_1"))
-    np.testing.assert_allclose(np.sort(g.depth_m), np.sort(ref.depth_m), atol=1e-4)
+    checks.native_r2_files_match_the_csv(data, n_cells=CELLS["B2_1"])
 
 
 def test_vtk_through_resipy_matches_the_csv():
-    pytest.importorskip("resipy")
-    csv = ert.read_section(data("B2_1", "B2_1_mesh.csv"))
-    vtk = ert.read_section(data("B2_1", "resipy_wd", "f001_res.vtk"))
-    assert vtk.n_cells == csv.n_cells
-    np.testing.assert_allclose(vtk.distance_m, csv.distance_m, atol=1e-5)
-    np.testing.assert_allclose(vtk.elevation_m, csv.elevation_m, atol=1e-5)
-    np.testing.assert_array_equal(vtk.resistivity_ohmm, csv.resistivity_ohmm)
-    np.testing.assert_array_equal(vtk.sensitivity_log10, csv.sensitivity_log10)
+    checks.vtk_through_resipy_matches_the_csv(data)
 
 
 def test_result_with_a_foreign_mesh_is_rejected(tmp_path):
-    src = data("B2_1", "resipy_wd")
-    shutil.copy(src / "f001_res.dat", tmp_path / "f001_res.dat")
-    lines = (src / "mesh.dat").read_text().splitlines()
-    n_elem = int(lines[0].split()[0])
-    for i in range(1 + n_elem, len(lines)):  # shift every node 0.5 m along the line
-        t = lines[i].split()
-        if len(t) >= 3:
-            lines[i] = f"{t[0]} {float(t[1]) + 0.5:.8f} {t[2]}"
-    (tmp_path / "mesh.dat").write_text("\n".join(lines) + "\n")
-    with pytest.raises(ert.ErtInputError, match="not centroids"):
-        ert.read_section(tmp_path / "f001_res.dat")
+    checks.result_with_a_foreign_mesh_is_rejected(data, tmp_path)
 
 
 def test_r2_dc_result_format(tmp_path):
@@ -141,50 +70,20 @@ def test_missing_columns_are_named(tmp_path):
 
 
 def test_electrodes_of_another_profile_are_rejected():
-    section = ert.read_section(data("B1_1", "B1_1_mesh.csv"))
-    other = ert.read_electrodes(data("B2_1", "B2_1_grid.csv"))  # 14 m lower
-    emap = ert.read_electrode_map(data("B2_1", "B2_1_xyz_dem.csv"))
-    with pytest.raises(ert.ErtInputError, match="do not match the section"):
-        ert.georeference_section("B1_1", section, other, emap)
+    checks.electrodes_of_another_profile_are_rejected(data, "B6_2")
 
 
 def test_electrode_map_must_match_the_electrodes(tmp_path):
-    section = ert.read_section(data("B2_1", "B2_1_mesh.csv"))
-    el = ert.read_electrodes(data("B2_1", "B2_1_grid.csv"))
-    lines = data("B2_1", "B2_1_xyz_dem.csv").read_text().splitlines()
-    short = tmp_path / "short.csv"
-    short.write_text("\n".join(lines[:-1]) + "\n")
-    with pytest.raises(ert.ErtInputError, match="list 71 electrodes but .* list 72"):
-        ert.georeference_section("B2_1", section, el, ert.read_electrode_map(short))
-    rev = tmp_path / "reversed.csv"  # same points, IDs in the opposite order
-    body = [ln.split() for ln in lines[1:]]
-    rev.write_text(lines[0] + "\n" + "\n".join(" ".join([str(73 - int(t[0]))] + t[1:]) for t in body) + "\n")
-    with pytest.raises(ert.ErtInputError, match="do not describe the same electrodes"):
-        ert.georeference_section("B2_1", section, el, ert.read_electrode_map(rev))
+    checks.electrode_map_must_match_the_electrodes(data, tmp_path)
 
 
 def test_profile_line_instead_of_coordinates():
-    el = ert.read_electrodes(data("B4_1", "B4_1_grid.csv"))
-    xyz = read_xyz("B4_1")
-    emap = ert.electrode_map_from_line(xyz[:, 1:3], el)
-    assert np.max(np.hypot(emap.x - xyz[:, 1], emap.y - xyz[:, 2])) < 0.05
-    two_points = xyz[[0, -1], 1:3]  # a straight line drawn from the first to the last electrode
-    emap2 = ert.electrode_map_from_line(two_points, el)
-    assert np.max(np.hypot(emap2.x - xyz[:, 1], emap2.y - xyz[:, 2])) < 1.0
-    with pytest.raises(ert.ErtInputError, match="long but the electrodes span"):
-        ert.electrode_map_from_line(xyz[:30, 1:3], el)
+    checks.profile_line_instead_of_coordinates(data, "B6_2")
 
 
 def test_max_depth_keeps_the_shallow_cells():
-    g = ert.load_profile_folder(data("B2_1"), max_depth_m=3.0)
-    assert g.depth_m.max() <= 3.0 and g.n_cells == len(g.cell_id) == 5925
-    full = ert.load_profile_folder(data("B2_1"))
-    np.testing.assert_array_equal(full.depth_m[g.cell_id], g.depth_m)
+    checks.max_depth_keeps_the_shallow_cells(data)
 
 
 def test_names_and_companion_files():
-    assert ert.guess_profile_name("/x/B1_1_mesh.csv") == "B1_1"
-    assert ert.guess_profile_name(data("B2_1", "resipy_wd", "f001_res.dat")) == "B2_1"
-    assert ert.find_electrode_file(data("B2_1", "resipy_wd", "f001_res.dat")).name == "electrodes.dat"
-    assert ert.find_electrode_file(data("B2_1", "B2_1_mesh.csv")).name == "B2_1_grid.csv"
-    assert ert.find_electrode_file("/nonexistent/Q_mesh.csv") is None
+    checks.names_and_companion_files(data)

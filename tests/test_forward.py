@@ -2,35 +2,21 @@
 
 EMagPy's full solution is slow (a Python loop per model), so its FSlin/FSeq answers for 1,200 models
 are cached in tests/data/forward_golden.npz (made by tests/data/make_forward_golden.py); a few dozen
-models are also checked live. CS is compared live on the shared training set and random models.
+models are also checked live. CS is compared live on 300 rows of the reference training set
+(tests/data/reference_training_rows.npz; the check: tests/realdata_checks/forward.py, which
+benchmarks/shared_checks/test_full_forward.py runs on the whole set) and on random models.
 """
-import contextlib
-import io
 import tracemalloc
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from conftest import shared_data
+from conftest import data_file
 from emiai_core import fullsolution as fs
 from emiai_core.forward import add_noise, cs_sensitivity, forward_eca
 from emiai_core.instruments import INSTRUMENTS, Coil
-
-GOLDEN = Path(__file__).resolve().parent / "data" / "forward_golden.npz"
-TRAIN_EDGES = np.r_[np.arange(0, 1.33, 0.12).round(2), 1.5]
-MINI = INSTRUMENTS["CMD-MiniExplorer"].coils  # VCP 0.32/0.71/1.18, then HCP
-
-
-def emagpy_forward(model, ec, edges, coils):
-    """EMagPy Problem.forward ECa (n, n_coils) in S/m; edges shared (L+1,) or (n, L+1)."""
-    problem = pytest.importorskip("emagpy").Problem
-    edges = np.broadcast_to(edges, (len(ec), ec.shape[1] + 1))
-    strings = [c.emagpy for c in coils]
-    with contextlib.redirect_stdout(io.StringIO()):
-        df = problem().forward(forwardModel=model, coils=strings, noise=0.0,
-                               models=[ec * 1000.0], depths=[np.ascontiguousarray(edges[:, 1:-1])])[0]
-    return df[strings].to_numpy() / 1000.0
+from realdata_checks import forward as checks
+from realdata_checks.forward import MINI, TRAIN_EDGES, emagpy_forward
 
 
 def random_models(rng, n, n_layers):
@@ -41,15 +27,11 @@ def random_models(rng, n, n_layers):
 
 # ------------------------------------------------------------------------------------------ CS
 def test_cs_reproduces_training_set():
-    base = shared_data("tuwien_emiai_reference", "training_data", "1.5m_12layers")
-    ec = np.load(base / "EC.npy")
-    ref = np.c_[np.load(base / "ECa_vcp_mini.npy"), np.load(base / "ECa_hcp_mini.npy")]
-    ours = forward_eca(ec, TRAIN_EDGES, MINI, "CS")
-    assert np.abs(ours / ref - 1).max() < 1e-12
-    per_model = forward_eca(ec[:2000], np.tile(TRAIN_EDGES, (2000, 1)), MINI, "CS", chunk_size=300)
-    assert np.abs(per_model / ref[:2000] - 1).max() < 1e-12
-    live = emagpy_forward("CS", ec[:1000], TRAIN_EDGES, MINI)  # and EMagPy itself, on 1,000 rows
-    assert np.abs(ours[:1000] / live - 1).max() < 1e-12
+    with np.load(data_file("reference_training_rows.npz"), allow_pickle=False) as z:
+        ec = z["ec_L12"]
+        ref = np.c_[z["eca_vcp_mini"], z["eca_hcp_mini"]]
+    assert ec.shape == (300, 12)
+    checks.cs_reproduces_training_set(ec, ref, n_per_model=300, chunk_size=70, n_live=300)
 
 
 def test_cs_matches_emagpy_random_models_all_presets():
@@ -117,9 +99,7 @@ def test_filter_is_emagpys():
 
 @pytest.fixture(scope="module")
 def golden():
-    if not GOLDEN.exists():
-        pytest.skip("tests/data/forward_golden.npz missing: run tests/data/make_forward_golden.py")
-    with np.load(GOLDEN, allow_pickle=False) as z:
+    with np.load(data_file("forward_golden.npz"), allow_pickle=False) as z:
         g = {k: z[k] for k in z.files}
     return g
 

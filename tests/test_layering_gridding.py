@@ -3,8 +3,9 @@ import numpy as np
 import pytest
 
 from emiai_core.gridding import auto_cell_size, grid_points, merge_duplicates, nice_step
-from emiai_core.layering import REFERENCE_EDGES, edges_from_field_names, finest_layering, layer_field_names
-from emiai_core.prediction import data_misfit_pct, match_eca_fields, predict_survey
+from emiai_core.fields import edges_from_field_names, finest_layering, layer_field_names, match_eca_fields
+from emiai_core.layering import REFERENCE_EDGES
+from emiai_core.prediction import data_misfit_pct, predict_survey
 
 MINI_VCP = ("VCP0.32f30000h0", "VCP0.71f30000h0", "VCP1.18f30000h0")
 

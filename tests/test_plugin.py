@@ -61,3 +61,4 @@ def test_package_zip_is_an_installable_plugin(tmp_path):
                    "emiai/emiai_core/models/emiai_tuwien2024_cmd_miniexplorer_vcp.npz"):
         assert needed in names, needed
     assert not any(n.startswith(("emiai/tests/", "emiai/.venv")) for n in names)
+    assert "emiai/emiai_qgis/headless.py" not in names  # tests' and benchmarks' start-up only

@@ -1,11 +1,19 @@
-"""emiai_core.survey: reading GF Instruments / EMagPy survey files, NMEA parsing, Lo/Hi merging."""
+"""emiai_core.survey: reading GF Instruments / EMagPy survey files, NMEA parsing, Lo/Hi merging.
+
+The example surveys are the EMagPy 1.4.5 examples as cut by tests/data/make_fixtures.py: the small
+files whole, the large ones to their first rows (trimpLo.dat 200, potatoesLo.dat 400, the other
+large csv 100), each Hi.dat to the rows within 2.5 m of a kept Lo.dat row. The checks that
+benchmarks/shared_checks/test_full_survey.py also runs on the whole files are in
+tests/realdata_checks/survey.py."""
 import importlib.util
 import re
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import SHARED_DATA, shared_data
+from conftest import DATA, data_file
+from realdata_checks import survey as checks
+from realdata_checks.survey import BOTH_MINI, FILES, MINI_HCP, MINI_VCP
 
 from emiai_core.survey import (
     GF_PRESETS,
@@ -16,24 +24,11 @@ from emiai_core.survey import (
     read_survey,
 )
 
-EXAMPLES = SHARED_DATA / "emagpy_examples"
-MINI_VCP = ["VCP0.32", "VCP0.71", "VCP1.18"]
-MINI_HCP = ["HCP0.32", "HCP0.71", "HCP1.18"]
+EXAMPLES = DATA / "emagpy_examples"
 
 
 def example(rel: str) -> Path:
-    return shared_data("emagpy_examples", rel)
-
-
-def data_rows(path: Path) -> int:
-    """Non-blank lines minus the header (wc -l miscounts files without a final newline)."""
-    return sum(1 for line in path.read_text(encoding="utf-8-sig").splitlines() if line.strip()) - 1
-
-
-def bng(lon, lat):
-    import pyproj
-
-    return pyproj.Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True).transform(lon, lat)
+    return data_file("emagpy_examples", rel)
 
 
 # --- NMEA --------------------------------------------------------------------------------------
@@ -79,69 +74,23 @@ def test_gf_presets_match_emagpy_source():
 
 # --- every example file ------------------------------------------------------------------------
 
-BOTH_MINI = MINI_VCP + MINI_HCP
-FILES = {  # file: (coords_kind, coils)
-    "cover-crop/coverCrop.csv": ("projected", BOTH_MINI),
-    "cover-crop/coverCropHi.dat": ("projected", MINI_HCP),
-    "cover-crop/coverCropLo.dat": ("projected", MINI_VCP),
-    "cover-crop/coverCropTransect.csv": ("projected", BOTH_MINI),
-    "hollin-hill/dfm-expl.csv": ("projected", ["VCP1.48", "VCP2.82", "VCP4.49", "HCP1.48", "HCP2.82", "HCP4.49"]),
-    "hollin-hill/expl-transect.csv": ("projected", ["VCP1.48", "VCP2.82", "VCP4.49", "HCP1.48", "HCP2.82", "HCP4.49"]),
-    "potatoes/potatoesGrid.csv": ("projected", ["VCP0.32", "VCP0.72", "VCP1.18", "HCP0.32", "HCP0.72", "HCP1.18"]),
-    "potatoes/potatoesHi.csv": ("geographic", ["HCP0.32", "HCP0.72", "HCP1.18"]),
-    "potatoes/potatoesHi.dat": ("geographic", MINI_HCP),
-    "potatoes/potatoesLo.csv": ("geographic", ["VCP0.32", "VCP0.72", "VCP1.18"]),
-    "potatoes/potatoesLo.dat": ("geographic", MINI_VCP),
-    "saprolite/mexpl-expl.csv": ("projected", BOTH_MINI),
-    "saprolite/mexpl.csv": ("projected", BOTH_MINI),
-    "saprolite/nwHi.dat": ("geographic", MINI_HCP),
-    "saprolite/nwLo.dat": ("geographic", MINI_VCP),
-    "saprolite/regolith.csv": ("geographic", BOTH_MINI),
-    "trimpley/trimpHi.csv": ("geographic", ["HCP0.32", "HCP0.71", "HCP1.14"]),
-    "trimpley/trimpHi.dat": ("geographic", MINI_HCP),
-    "trimpley/trimpLo.csv": ("geographic", ["VCP0.32", "VCP0.71", "VCP1.14"]),
-    "trimpley/trimpLo.dat": ("geographic", MINI_VCP),
-}
-
-
 def test_file_list_is_complete():
-    if not EXAMPLES.exists():
-        pytest.skip("shared data not available")
-    on_disk = {str(p.relative_to(EXAMPLES)) for p in EXAMPLES.rglob("*") if p.suffix in (".dat", ".csv")}
-    assert on_disk == set(FILES)
+    """Every example survey of EMagPy 1.4.5 has a fixture (the same names as in ../shared)."""
+    checks.file_list_is_complete(EXAMPLES)
 
 
 @pytest.mark.parametrize("rel", sorted(FILES))
 def test_every_example_reads(rel):
-    path = example(rel)
-    kind, coils = FILES[rel]
-    table = read_survey(path, "CMD-MiniExplorer", "HCP" if "Hi" in rel else "VCP")
-    assert table.n_rows_read == data_rows(path)
-    assert table.n_rows_skipped == 0 and table.n_points == table.n_rows_read
-    assert table.coords_kind == kind
-    assert table.coils == coils
-    assert not any(k.startswith("Inv.") for k in table.eca)
-    for name in (table.x, table.y, *table.eca.values(), *table.inphase.values()):
-        assert name.dtype == np.float64 and len(name) == table.n_points
-    assert np.isfinite(table.x).all() and np.isfinite(table.y).all()
-    if kind == "geographic":  # all these surveys are in Britain
-        assert (49 < table.y).all() and (table.y < 56).all() and (-6 < table.x).all() and (table.x < 2).all()
+    checks.every_example_reads(example, rel)
 
 
 def test_trimpley_lo_values():
-    t = read_survey(example("trimpley/trimpLo.dat"), "CMD-MiniExplorer", "VCP")
-    assert t.eca["VCP0.32"][0] == pytest.approx(3.46)
-    assert t.eca["VCP0.71"][0] == pytest.approx(5.39) and t.eca["VCP1.18"][0] == pytest.approx(7.11)
-    assert t.inphase["VCP0.32"][0] == pytest.approx(2.18) and t.inphase["VCP1.18"][0] == pytest.approx(4.29)
-    assert t.y[0] == pytest.approx(52.407691666666, abs=1e-11)  # 52 + 24.461500/60
-    assert t.x[0] == pytest.approx(-(2 + 20.673328 / 60), abs=1e-11)
-    assert t.extra["Time"][0] == "10:30:26.15" and t.extra["Altitude"][0] == pytest.approx(30.65)
-    assert t.extra["Inv.Cond.1[mS/m]"][0] == pytest.approx(0.71)  # GF inversion kept, not an ECa
-    assert "Note" not in t.extra  # empty column dropped
-    assert t.coil_strings == {"VCP0.32": "VCP0.32f30000h0", "VCP0.71": "VCP0.71f30000h0",
-                              "VCP1.18": "VCP1.18f30000h0"}
-    # last row (no final newline): 5224.461684N 00220.673378W 30.82 11:00:39.87 3.68 1.77 6.09 2.08 7.28
-    assert t.eca["VCP1.18"][-1] == pytest.approx(7.28) and t.extra["Time"][-1] == "11:00:39.87"
+    t = checks.trimpley_lo_first_row(example, n_points=200)  # the fixture keeps the first 200 data rows
+    # last row of the fixture (no final newline, like the whole file), an odd reading kept as it is:
+    # 5224.473118N 00220.691057W 30.71 10:33:45.06 111.44 31.91 -93.22 -166.99 -117.67 -288.18 ...
+    assert t.eca["VCP1.18"][-1] == pytest.approx(-117.67) and t.extra["Time"][-1] == "10:33:45.06"
+    assert t.eca["VCP0.71"][-1] == pytest.approx(-93.22) and t.inphase["VCP0.32"][-1] == pytest.approx(31.91)
+    assert t.y[-1] == pytest.approx(52 + 24.473118 / 60, abs=1e-11)
 
 
 def test_coil_string_forms_give_the_same_table():
@@ -155,9 +104,7 @@ def test_coil_string_forms_give_the_same_table():
 
 
 def test_potatoes_negative_reading_is_kept():
-    t = read_survey(example("potatoes/potatoesLo.dat"), "CMD-MiniExplorer", "VCP")
-    assert t.eca["VCP0.32"][1] == pytest.approx(-0.06)
-    assert t.n_points == 3792
+    checks.potatoes_negative_reading_is_kept(example, n_points=400)  # the fixture's rows (3792 in the whole file)
 
 
 def test_saprolite_cond1_dot_variant_and_errors():
@@ -214,14 +161,7 @@ def test_semicolon_comma_decimal_file(tmp_path):
 
 def test_large_file_100k_rows(tmp_path):
     """A 100k-row export reads completely and row for row (speed is not asserted here)."""
-    src = example("trimpley/trimpLo.dat").read_text().splitlines()
-    path = tmp_path / "big.dat"
-    path.write_text("\n".join([src[0]] + src[1:] * 56) + "\n")
-    t = read_survey(path, "CMD-MiniExplorer", "VCP")
-    one = read_survey(example("trimpley/trimpLo.dat"), "CMD-MiniExplorer", "VCP")
-    assert t.n_points == 1816 * 56 > 100_000
-    np.testing.assert_array_equal(t.eca["VCP0.71"], np.tile(one.eca["VCP0.71"], 56))
-    np.testing.assert_array_equal(t.y, np.tile(one.y, 56))
+    checks.large_file_100k_rows(example, tmp_path, n_rows=200, copies=501)
 
 
 # --- errors ------------------------------------------------------------------------------------
@@ -258,31 +198,15 @@ def test_wrong_coil_count_names_file_columns_and_coils():
 
 # --- merging Lo and Hi ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("site, matched", [("trimpley/trimp", 1674), ("potatoes/potatoes", 2262)])
-def test_merge_lo_hi_by_position(site, matched):
-    lo = read_survey(example(site + "Lo.dat"), "CMD-MiniExplorer", "VCP")
-    hi = read_survey(example(site + "Hi.dat"), "CMD-MiniExplorer", "HCP")
-    m = merge_lo_hi(lo, hi, max_distance_m=2.0)
-    assert m.coils == MINI_VCP + MINI_HCP and m.n_points == lo.n_points
-    assert m.merge["matched"] == matched and m.merge["unmatched"] == lo.n_points - matched
-    ok = ~np.isnan(m.eca["HCP0.32"])
-    assert ok.sum() == matched and np.isnan(m.eca["HCP1.18"][~ok]).all()
-    np.testing.assert_array_equal(m.eca["VCP0.32"], lo.eca["VCP0.32"])
-    # independent check in British National Grid metres
-    lx, ly = bng(lo.x, lo.y)
-    hx, hy = bng(hi.x, hi.y)
-    d = np.hypot(lx[:, None] - hx[None, :], ly[:, None] - hy[None, :])
-    dmin = d.min(axis=1)
-    np.testing.assert_allclose(m.extra["merge_distance_m"][ok], dmin[ok], atol=0.01)
-    assert abs(int((dmin <= 2.0).sum()) - matched) <= 5  # equirectangular vs BNG scale at the 2 m edge
-    # a chosen point whose nearest Hi row is unambiguous gets exactly that row's HCP values
-    second = np.sort(d, axis=1)[:, 1]
-    i = int(np.flatnonzero(ok & (second - dmin > 0.1))[10])
-    j = int(d[i].argmin())
-    for coil in MINI_HCP:
-        assert m.eca[coil][i] == hi.eca[coil][j]
-        assert m.inphase[coil][i] == hi.inphase[coil][j]
-    assert m.extra["Time_hi"][i] == hi.extra["Time"][j]
+# matched: the Lo rows of the fixture with a Hi reading within 2 m, counted in British National Grid
+# metres with pyproj (make_fixtures.py prints them): 183 of the 200 trimpley rows, 256 of the 400
+# potatoes rows. Every Hi row within 2.5 m of a kept Lo row is kept, so the same Lo rows are matched
+# as in the whole files, at the same distances (potatoes records most positions twice: between two
+# Hi rows at the same place the partner chosen may differ).
+@pytest.mark.parametrize("site, n_lo, matched", [("trimpley/trimp", 200, 183), ("potatoes/potatoes", 400, 256)])
+def test_merge_lo_hi_by_position(site, n_lo, matched):
+    # potatoes: most Hi positions are recorded twice, 4 Lo rows here have one unambiguous nearest Hi row
+    checks.merge_lo_hi_by_position(example, site, n_lo, matched, min_unambiguous=4)
 
 
 def test_merge_lo_hi_by_time_and_errors():
@@ -310,21 +234,4 @@ def test_merge_lo_hi_by_time_and_errors():
 # --- agreement with EMagPy ---------------------------------------------------------------------
 
 def test_coordinates_match_emagpy_importgf():
-    pytest.importorskip("emagpy")
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from emagpy import Problem
-
-    path = example("trimpley/trimpLo.dat")
-    k = Problem()
-    k.importGF(str(path))
-    k.convertFromNMEA(targetProjection="EPSG:27700")
-    ref = k.surveys[0].df
-    t = read_survey(path, "CMD-MiniExplorer", "VCP")
-    assert len(ref) == t.n_points
-    np.testing.assert_allclose(t.y, ref["lat"].to_numpy(), atol=1e-10)
-    x, y = bng(t.x, t.y)
-    np.testing.assert_allclose(x, ref["x"].to_numpy(), atol=0.01)
-    np.testing.assert_allclose(y, ref["y"].to_numpy(), atol=0.01)
-    np.testing.assert_array_equal(t.eca["VCP1.18"], ref["VCP1.18"].to_numpy())
+    checks.coordinates_match_emagpy_importgf(example, n_points=200)

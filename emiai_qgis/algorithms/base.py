@@ -65,8 +65,46 @@ class EmiAIAlgorithm(QgsProcessingAlgorithm):
             raise self.fail(f"Cannot overwrite the output {path} (read-only). Choose another path for {name}.")
         return dest
 
+    def coils_parameter(self, parameters, context, instrument_param, coils_param, height_param, keys,
+                        orientations=None) -> list:
+        """The coils chosen by an instrument enum (``keys`` in menu order, then "Custom") or, for
+        Custom, by EMagPy coil strings in ``coils_param``, all at the height in ``height_param`` (m);
+        orientations: keep only these of a preset ('VCP', 'HCP', 'PRP'; None = all)."""
+        from emiai_core.instruments import instrument, parse_coil
+
+        k = self.parameterAsEnum(parameters, instrument_param, context)
+        height = self.parameterAsDouble(parameters, height_param, context)
+        text = (self.parameterAsString(parameters, coils_param, context) or "").strip()
+        if k < len(keys):
+            if text:
+                raise self.fail(f"{coils_param} is set ({text}) but {instrument_param} is the preset {keys[k]}: "
+                                f"choose {instrument_param} = Custom to use {coils_param}, or clear {coils_param}.")
+            coils = list(instrument(keys[k]).coils_at(height, orientations))
+            if not coils:
+                raise self.fail(f"The preset {keys[k]} has no {'/'.join(orientations)} coils: choose other coils.")
+            return coils
+        if not text:
+            raise self.fail(f"{instrument_param} is Custom but {coils_param} is empty: give coils as EMagPy strings, "
+                            "e.g. 'VCP0.32f30000h0, HCP0.71f30000h0'.")
+        coils = []
+        for part in [p for p in text.replace(";", ",").split(",") if p.strip()]:
+            try:
+                coils.append(parse_coil(part.strip(), height=height))
+            except ValueError as err:
+                raise self.fail(f"{coils_param}: {err}") from None
+        return coils
+
+    def parameter_as_fields(self, parameters, name, context) -> list:
+        """Field names of a field parameter: parameterAsStrings from QGIS 3.40 (parameterAsFields is
+        deprecated there), parameterAsFields before."""
+        if hasattr(self, "parameterAsStrings"):
+            return self.parameterAsStrings(parameters, name, context)
+        return self.parameterAsFields(parameters, name, context)
+
     @staticmethod
     def check_canceled(feedback):
         """Stop cleanly when the user pressed Cancel."""
         if feedback is not None and feedback.isCanceled():
-            raise QgsProcessingException("Canceled by the user; no output was written.")
+            from emiai_core.fields import CANCELED_MESSAGE
+
+            raise QgsProcessingException(CANCELED_MESSAGE)

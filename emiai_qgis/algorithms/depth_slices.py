@@ -1,6 +1,5 @@
 """emiai:depthslices — EC point models to one multi-band GeoTIFF of depth slices."""
 import os
-import uuid
 
 from qgis.core import (
     QgsCoordinateTransform,
@@ -12,19 +11,20 @@ from qgis.core import (
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
     QgsProcessingParameterNumber,
+    QgsProcessingFeatureSourceDefinition,
     QgsProcessingParameterRasterDestination,
 )
 
 from .base import EmiAIAlgorithm
 
 METHODS = ("linear", "nearest", "idw")
-NODATA = -9999.0
 
 
 class DepthSlicesAlgorithm(EmiAIAlgorithm):
     """Interpolate every EC layer field to a raster band."""
 
     INPUT = "INPUT"
+    QUANTITY = "QUANTITY"
     FIELDS = "FIELDS"
     CELL_SIZE = "CELL_SIZE"
     METHOD = "METHOD"
@@ -39,6 +39,8 @@ class DepthSlicesAlgorithm(EmiAIAlgorithm):
         "Interpolates the EC layer fields of a point layer (as 'Predict EC depth models' writes, "
         "EC_&lt;top&gt;_&lt;bottom&gt; in cm, EC in mS/m) to ONE multi-band GeoTIFF: float32, one "
         "band per layer in depth order, each band described by its depth range.<br>"
+        "<b>Quantity</b>: EC (EC_… fields, mS/m) or the uncertainty of an ensemble model (ECSTD_… "
+        "fields: the spread of log10 EC across the ensemble members; 0.1 ≈ ±26 %).<br>"
         "<b>Layer fields</b>: empty = the finest contiguous layering found.<br>"
         "<b>Cell size</b>: 0 = automatic, sqrt(extent area / points) rounded to 1-2-5.<br>"
         "<b>Interpolation</b>: linear (Delaunay triangles), nearest point, or inverse distance.<br>"
@@ -52,6 +54,9 @@ class DepthSlicesAlgorithm(EmiAIAlgorithm):
     def initAlgorithm(self, config=None):  # noqa: N802
         self.addParameter(QgsProcessingParameterFeatureSource(
             self.INPUT, "EC depth models (points)", [QgsProcessing.TypeVectorPoint]))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.QUANTITY, "Quantity", options=["EC (mS/m)", "Uncertainty: ensemble spread of log10 EC (ECSTD_…)"],
+            defaultValue=0))
         self.addParameter(QgsProcessingParameterField(
             self.FIELDS, "Layer fields (empty = finest EC_<top>_<bottom> layering)",
             parentLayerParameterName=self.INPUT, type=QgsProcessingParameterField.Numeric,
@@ -80,33 +85,26 @@ class DepthSlicesAlgorithm(EmiAIAlgorithm):
         import numpy as np
 
         from emiai_core.gridding import auto_cell_size, grid_points
-        from emiai_core.layering import finest_layering, layer_labels, parse_layer_field
+        from emiai_core.fields import EC_PREFIX, EC_STD_PREFIX
+        from emiai_core.raster_io import slice_bands
 
-        from ..layer_io import read_ogr_columns, read_points, utm_crs_for
+        from ..layer_io import read_point_columns, utm_crs_for
 
         source = self.parameterAsSource(parameters, self.INPUT, context)
         if source is None:
             raise self.invalidSourceError(parameters, self.INPUT)
-        names = self.parameterAsFields(parameters, self.FIELDS, context)
-        if not names:
-            names = finest_layering(source.fields().names())
-            if not names:
-                raise self.fail(
-                    "The input has no EC layer fields named EC_<top>_<bottom> (cm) starting at 0 cm: "
-                    "run 'Predict EC depth models' first, or choose the fields (FIELDS).")
-        ranges = [parse_layer_field(n) for n in names]
-        labels = [layer_labels([r[0], r[1]])[0] if r else n for n, r in zip(names, ranges)]
-        if all(ranges):  # depth order
-            order = np.argsort([r[0] for r in ranges], kind="stable")
-            names, ranges, labels = [names[i] for i in order], [ranges[i] for i in order], [labels[i] for i in order]
+        prefix = (EC_PREFIX, EC_STD_PREFIX)[self.parameterAsEnum(parameters, self.QUANTITY, context)]
+        try:
+            names, ranges, labels = slice_bands(source.fields().names(),
+                                                self.parameter_as_fields(parameters, self.FIELDS, context), prefix)
+        except ValueError as err:
+            raise self.fail(str(err)) from None
         output = self.check_output_writable(parameters, self.OUTPUT, context)
 
-        fast = read_ogr_columns(self, parameters, self.INPUT, context, names)
-        if fast is None:
-            table = read_points(source, names, feedback, (0.0, 20.0), keep_features=False)
-            x, y, columns = table.x, table.y, table.values
-        else:
-            x, y, columns = fast
+        x, y, columns = read_point_columns(
+            source, self.parameterAsVectorLayer(parameters, self.INPUT, context), names,
+            restricted=isinstance(parameters.get(self.INPUT), QgsProcessingFeatureSourceDefinition),
+            feedback=feedback, progress_span=(0.0, 20.0))
         values = np.column_stack([columns[n] for n in names])
         ok = np.isfinite(x) & np.isfinite(y) & np.all(np.isfinite(values), axis=1)
         if ok.sum() < 3:
@@ -146,14 +144,13 @@ class DepthSlicesAlgorithm(EmiAIAlgorithm):
             raise self.fail(str(err)) from None
         feedback.setProgress(80)
         self.check_canceled(feedback)
-        _write_geotiff(output, grid, dst_crs, labels, ranges)
         finite = grid.values[np.isfinite(grid.values)]
         vmin, vmax = (np.percentile(finite, [2, 98]) if finite.size else (0.0, 1.0))
-        _write_style(output, float(vmin), float(vmax))
+        _write_geotiff(output, grid, dst_crs, labels, ranges, (float(vmin), float(vmax)), prefix)
         if context.willLoadLayerOnCompletion(output):
             details = context.layerToLoadOnCompletionDetails(output)
-            details.name = "EC depth slices"
-            details.setPostProcessor(_EcStyler.create(float(vmin), float(vmax)))
+            details.name = "EC depth slices" if prefix == EC_PREFIX else "EC uncertainty (ensemble spread)"
+            details.setPostProcessor(_EcStyler.create(float(vmin), float(vmax), prefix))
         feedback.setProgress(100)
         bands, rows, cols = grid.values.shape
         feedback.pushInfo(f"Wrote {output}: {bands} bands, {cols} x {rows} cells of {cell:g}.")
@@ -169,42 +166,22 @@ def _transform(x, y, transform):
     return np.array([p.x() for p in out]), np.array([p.y() for p in out])
 
 
-def _write_geotiff(path, grid, crs, labels, ranges):
-    """Write the grid as a float32 GeoTIFF via a temporary file in the same folder, then rename."""
-    import numpy as np
-    from osgeo import gdal
+def _write_geotiff(path, grid, crs, labels, ranges, style_range, prefix):
+    """The GeoTIFF (emiai_core.raster_io) with its default style (.qml over style_range)."""
+    from emiai_core.raster_io import QUANTITIES, write_geotiff
 
-    bands, rows, cols = grid.values.shape
-    tmp = os.path.join(os.path.dirname(os.path.abspath(path)), f".{uuid.uuid4().hex}.tmp.tif")
-    try:
-        ds = gdal.GetDriverByName("GTiff").Create(tmp, cols, rows, bands, gdal.GDT_Float32,
-                                                  ["COMPRESS=DEFLATE", "PREDICTOR=3", "TILED=YES"])
-        if ds is None:
-            raise OSError(f"GDAL could not create {tmp}")
-        ds.SetGeoTransform(grid.geotransform)
-        if crs.isValid():
-            ds.SetProjection(crs.toWkt())
-        ds.SetMetadataItem("UNITS", "mS/m")
-        ds.SetMetadataItem("QUANTITY", "electrical conductivity (EC)")
-        for b in range(bands):
-            band = ds.GetRasterBand(b + 1)
-            band.WriteArray(np.where(np.isfinite(grid.values[b]), grid.values[b], NODATA).astype(np.float32))
-            band.SetNoDataValue(NODATA)
-            band.SetDescription(f"{labels[b]} (mS/m)")
-            band.SetUnitType("mS/m")
-            if ranges[b]:
-                band.SetMetadata({"top_m": f"{ranges[b][0]:g}", "bottom_m": f"{ranges[b][1]:g}"})
-            band.ComputeStatistics(False)
-        ds.FlushCache()
-        ds = None
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    units, quantity, _ = QUANTITIES[prefix]
+
+    def save_style(tmp):
+        tmp_qml = os.path.splitext(tmp)[0] + ".qml"
+        _write_style(tmp, tmp_qml, *style_range, units)
+        return {tmp_qml: os.path.splitext(path)[0] + ".qml"}
+
+    write_geotiff(path, grid, crs.toWkt() if crs.isValid() else None, labels, ranges, units, save_style, quantity)
 
 
-def style_ec_layer(layer, vmin, vmax, band=1):
-    """Viridis pseudocolour on ``band`` between vmin and vmax (mS/m), with units in the legend."""
+def style_ec_layer(layer, vmin, vmax, band=1, units="mS/m"):
+    """Viridis pseudocolour on ``band`` between vmin and vmax (``units``), with units in the legend."""
     from qgis.core import (
         QgsColorRampLegendNodeSettings,
         QgsColorRampShader,
@@ -219,10 +196,11 @@ def style_ec_layer(layer, vmin, vmax, band=1):
     items = []
     for k in range(5):
         v = vmin + (vmax - vmin) * k / 4
-        items.append(QgsColorRampShader.ColorRampItem(v, ramp.color(k / 4), f"{v:.1f} mS/m"))
+        items.append(QgsColorRampShader.ColorRampItem(v, ramp.color(k / 4),
+                                                      f"{v:.1f} {units}" if units == "mS/m" else f"{v:.2f} {units}"))
     shader.setColorRampItemList(items)
     settings = QgsColorRampLegendNodeSettings()
-    settings.setSuffix(" mS/m")
+    settings.setSuffix(f" {units}")
     shader.setLegendSettings(settings)
     raster_shader = QgsRasterShader()
     raster_shader.setRasterShaderFunction(shader)
@@ -233,14 +211,17 @@ def style_ec_layer(layer, vmin, vmax, band=1):
     layer.triggerRepaint()
 
 
-def _write_style(path, vmin, vmax):
-    """Save the EC style as the raster's default style (<name>.qml) so QGIS applies it on load."""
+def _write_style(raster_path, qml_path, vmin, vmax, units="mS/m"):
+    """Save the EC style of ``raster_path`` to ``qml_path`` (<name>.qml beside the raster is its
+    default style: QGIS applies it on load)."""
     from qgis.core import QgsRasterLayer
 
-    layer = QgsRasterLayer(path, "EC depth slices", "gdal")
+    layer = QgsRasterLayer(raster_path, "EC depth slices", "gdal")
     if layer.isValid():
-        style_ec_layer(layer, vmin, vmax)
-        layer.saveDefaultStyle()
+        style_ec_layer(layer, vmin, vmax, units=units)
+        message, ok = layer.saveNamedStyle(qml_path)
+        if not ok:
+            raise OSError(f"Could not save the style {qml_path}: {message}")
 
 
 class _EcStyler(QgsProcessingLayerPostProcessorInterface):
@@ -248,15 +229,17 @@ class _EcStyler(QgsProcessingLayerPostProcessorInterface):
 
     instance = None
 
-    def __init__(self, vmin, vmax):
+    def __init__(self, vmin, vmax, units="mS/m"):
         super().__init__()
-        self.vmin, self.vmax = vmin, vmax
+        self.vmin, self.vmax, self.units = vmin, vmax, units
 
     def postProcessLayer(self, layer, context, feedback):  # noqa: N802
-        style_ec_layer(layer, self.vmin, self.vmax)
+        style_ec_layer(layer, self.vmin, self.vmax, units=self.units)
 
     @staticmethod
-    def create(vmin, vmax):
+    def create(vmin, vmax, prefix="EC"):
+        from emiai_core.raster_io import QUANTITIES
+
         # Processing keeps only a raw pointer: hold a Python reference until the next run
-        _EcStyler.instance = _EcStyler(vmin, vmax)
+        _EcStyler.instance = _EcStyler(vmin, vmax, QUANTITIES[prefix][0])
         return _EcStyler.instance

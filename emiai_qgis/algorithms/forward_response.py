@@ -12,14 +12,13 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
+from emiai_core.fields import FORWARD_MODEL_LABELS, FORWARD_MODELS, instrument_keys
+from emiai_core.forward_points import OUTPUT_SCALES
+
 from .base import EmiAIAlgorithm
 
-# Keys of emiai_core.instruments.INSTRUMENTS in the order of the INSTRUMENT enum; last = custom.
-INSTRUMENT_KEYS = ("CMD-MiniExplorer", "CMD-MiniExplorer-6L", "CMD-Explorer", "DUALEM-1S", "DUALEM-2S",
-                   "DUALEM-21S", "EM38-MK2", "EM31")
-FORWARD_MODELS = ("FSlin", "CS", "FSeq")
-OUTPUT_SCALES = ("LIN", "F-0m", "F-1m")
-BLOCK = 20_000  # models per progress step
+# The INSTRUMENT enum: the presets in emiai_core.instruments order, then "Custom (COILS)".
+INSTRUMENT_KEYS = instrument_keys()
 
 
 class ForwardResponseAlgorithm(EmiAIAlgorithm):
@@ -88,9 +87,8 @@ class ForwardResponseAlgorithm(EmiAIAlgorithm):
             self.HEIGHT, "Instrument height above ground (m)", QgsProcessingParameterNumber.Double,
             defaultValue=0.0, minValue=0.0, maxValue=10.0))
         self.addParameter(QgsProcessingParameterEnum(
-            self.FORWARD_MODEL, "Forward model", options=[
-                "FSlin (full solution, LIN ECa)", "CS (cumulative sensitivity)",
-                "FSeq (full solution, equivalent ECa)"], defaultValue=0))
+            self.FORWARD_MODEL, "Forward model", options=[FORWARD_MODEL_LABELS[m] for m in FORWARD_MODELS],
+            defaultValue=0))
         self.addParameter(QgsProcessingParameterNumber(
             self.NOISE, "Relative noise (%)", QgsProcessingParameterNumber.Double, defaultValue=0.0,
             minValue=0.0, maxValue=100.0))
@@ -116,72 +114,25 @@ class ForwardResponseAlgorithm(EmiAIAlgorithm):
 
     # ------------------------------------------------------------------ helpers
     def _coils(self, parameters, context):
-        from emiai_core.instruments import instrument, parse_coil
+        return self.coils_parameter(parameters, context, self.INSTRUMENT, self.COILS, self.HEIGHT, INSTRUMENT_KEYS)
 
-        k = self.parameterAsEnum(parameters, self.INSTRUMENT, context)
-        height = self.parameterAsDouble(parameters, self.HEIGHT, context)
-        text = (self.parameterAsString(parameters, self.COILS, context) or "").strip()
-        if k < len(INSTRUMENT_KEYS):
-            if text:
-                raise self.fail(f"COILS is set ({text}) but INSTRUMENT is the preset {INSTRUMENT_KEYS[k]}: "
-                                "choose INSTRUMENT = Custom to use COILS, or clear COILS.")
-            return list(instrument(INSTRUMENT_KEYS[k]).coils_at(height))
-        if not text:
-            raise self.fail("INSTRUMENT is Custom but COILS is empty: give coils as EMagPy strings, e.g. "
-                            "'VCP0.32f30000h0, HCP0.71f30000h0'.")
-        coils = []
-        for part in [p for p in text.replace(";", ",").split(",") if p.strip()]:
-            try:
-                coils.append(parse_coil(part.strip(), height=height))
-            except ValueError as err:
-                raise self.fail(f"COILS: {err}") from None
-        return coils
+    def _settings(self, coils, parameters, context):
+        """(noise fraction, seed, scale) with the scale checked against the coils."""
+        from emiai_core.forward_points import check_scale
 
-    def _run_forward(self, ec, edges, coils, model, feedback, span):
-        """ECa (N, n_coils) S/m in blocks, with progress and Cancel."""
-        import numpy as np
-
-        from emiai_core.forward import forward_eca
-
-        n = len(ec)
-        out = np.empty((n, len(coils)))
-        start, width = span
-        for i0 in range(0, n, BLOCK):
-            self.check_canceled(feedback)
-            sl = slice(i0, i0 + BLOCK)
-            try:
-                out[sl] = forward_eca(ec[sl], edges if np.ndim(edges) == 1 else edges[sl], coils, model)
-            except ValueError as err:
-                raise self.fail(f"Forward modelling failed: {err}") from None
-            feedback.setProgress(start + width * min(i0 + BLOCK, n) / n)
-        self.check_canceled(feedback)
-        return out
-
-    @staticmethod
-    def _field_names(coils):
-        names = [c.name for c in coils]
-        return [c.emagpy if names.count(c.name) > 1 else c.name for c in coils]
-
-    def _post(self, eca, coils, parameters, context, feedback):
-        """Noise, then the GF scale; returns (eca, n_nan)."""
-        import numpy as np
-
-        from emiai_core.forward import add_noise
-        from emiai_core.gf_calibration import lin_to_gf
-
-        noise = self.parameterAsDouble(parameters, self.NOISE, context) / 100.0
-        seed = self.parameterAsInt(parameters, self.SEED, context)
-        if noise > 0:
-            eca = add_noise(eca, noise, seed)
-            feedback.pushInfo(f"Added {noise * 100:g} % Gaussian relative noise (seed {seed}).")
         scale = OUTPUT_SCALES[self.parameterAsEnum(parameters, self.OUTPUT_SCALE, context)]
-        if scale != "LIN":
-            try:
-                eca = np.column_stack([lin_to_gf(eca[:, k], c, scale) for k, c in enumerate(coils)])
-            except ValueError as err:
-                raise self.fail(f"OUTPUT_SCALE {scale}: {err} Use the LIN scale for these coils.") from None
-            feedback.pushInfo(f"ECa converted to the GF {scale} calibration scale.")
-        return eca, int(np.isnan(eca).sum())
+        try:
+            check_scale(coils, scale)
+        except ValueError as err:
+            raise self.fail(f"OUTPUT_SCALE {scale}: {err} Use the LIN scale for these coils.") from None
+        return (self.parameterAsDouble(parameters, self.NOISE, context) / 100.0,
+                self.parameterAsInt(parameters, self.SEED, context), scale)
+
+    def _progress(self, feedback, start, width):
+        def progress(fraction):
+            self.check_canceled(feedback)
+            feedback.setProgress(start + width * fraction)
+        return progress
 
     # ------------------------------------------------------------------ main
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
@@ -200,7 +151,8 @@ class ForwardResponseAlgorithm(EmiAIAlgorithm):
     def _points(self, source, coils, model, parameters, context, feedback):
         import numpy as np
 
-        from emiai_core.layering import edges_from_field_names, finest_layering
+        from emiai_core.fields import edges_from_field_names, finest_layering
+        from emiai_core.forward_points import forward_table
 
         from ..layer_io import double_field, extend_fields, read_points, write_extended
 
@@ -215,55 +167,47 @@ class ForwardResponseAlgorithm(EmiAIAlgorithm):
         feedback.pushInfo(f"Layers: {', '.join(layer_fields)} (EC in mS/m; the deepest one is taken as a "
                           f"half-space below {edges[-2]:g} m)")
         table = read_points(source, layer_fields, feedback, (0.0, 20.0))
-        ec = np.column_stack([table.values[f] for f in layer_fields]) / 1000.0
-        valid = np.all(np.isfinite(ec) & (ec > 0), axis=1)
-        n_skip = int((~valid).sum())
-        if n_skip:
-            feedback.pushWarning(f"{n_skip} point(s) with an empty or non-positive EC value get empty ECa.")
-        if not valid.any():
+        ec_mS_m = np.column_stack([table.values[f] for f in layer_fields])
+        noise, seed, scale = self._settings(coils, parameters, context)
+        try:
+            result = forward_table(ec_mS_m, edges, coils, model, noise, seed, scale,
+                                   self._progress(feedback, 20.0, 60.0))
+        except ValueError as err:
+            raise self.fail(f"Forward modelling failed: {err}") from None
+        if not result.valid.any():
             raise self.fail(f"No point has valid EC values in {', '.join(layer_fields)} (all empty or ≤ 0 mS/m).")
-        med = np.median(ec[valid])
-        if med > 5.0:
-            feedback.pushWarning(f"Median EC is {med * 1000:.3g} mS/m: values look like S/m x 1000 — EC fields "
-                                 "must be in mS/m.")
-        eca = np.full((len(ec), len(coils)), np.nan)
-        eca[valid] = self._run_forward(ec[valid], edges, coils, model, feedback, (20.0, 60.0))
-        eca, n_nan = self._post(eca, coils, parameters, context, feedback)
-        n_noeq = max(n_nan - n_skip * len(coils), 0)
-        if n_noeq:
-            feedback.pushWarning(f"{n_noeq} FSeq value(s) left empty: no homogeneous half-space has that "
-                                 "quadrature (very conductive ground for the coil); use FSlin there.")
-
-        names = self._field_names(coils)
+        for line in result.notes:
+            feedback.pushInfo(line)
+        for line in result.warnings:
+            feedback.pushWarning(line)
+        names = result.field_names
         new_fields = [double_field(n, f"ECa (mS/m), {model}, {c.emagpy}") for n, c in zip(names, coils)]
         drop = [n for n in field_names if n in names]
         if drop:
             feedback.pushWarning(f"Input fields replaced by the forward-modelled ECa: {', '.join(drop)}")
         fields, kept = extend_fields(source.fields(), new_fields, set(drop))
-        vals = ([None if v != v else v for v in row] for row in (eca * 1000.0).tolist())  # NaN -> NULL
+        vals = ([None if v != v else v for v in row] for row in result.eca_mS_m.tolist())  # NaN -> NULL
         sink, dest_id = self.parameterAsSink(parameters, self.OUTPUT, context, fields, source.wkbType(),
                                              source.sourceCrs())
         if sink is None:
             raise self.invalidSinkError(parameters, self.OUTPUT)
         write_extended(sink, fields, table, range(len(table.features)), kept, vals, feedback, (80.0, 20.0))
-        for n, col in zip(names, (eca[valid] * 1000.0).T):
+        for n, col in zip(names, result.eca_mS_m[result.valid].T):
             ok = np.isfinite(col)
             if ok.any():
                 feedback.pushInfo(f"  {n}: {col[ok].min():.3g} … {col[ok].max():.3g} mS/m "
                                   f"(median {np.median(col[ok]):.3g})")
-        return {self.OUTPUT: dest_id, "N_MODELS": int(valid.sum()), "N_SKIPPED": n_skip,
-                "N_NO_EQUIVALENT": n_noeq, "ECA_FIELDS": ",".join(names),
+        return {self.OUTPUT: dest_id, "N_MODELS": int(result.valid.sum()), "N_SKIPPED": result.n_skipped,
+                "N_NO_EQUIVALENT": result.n_no_equivalent, "ECA_FIELDS": ",".join(names),
                 "COIL_STRINGS": ",".join(c.emagpy for c in coils)}
 
     def _training_set(self, path, coils, model, parameters, context, feedback):
-        import json
         import os
-        import shutil
-        import tempfile
 
         import numpy as np
 
-        from emiai_core.training_set import TrainingSetError, load_training_set
+        from emiai_core.forward_points import modelled_eca
+        from emiai_core.training_set import ECA_PREFIX, TrainingSetError, add_eca, load_training_set
 
         out_path = self.parameterAsFileOutput(parameters, self.OUTPUT_FILE, context)
         if not out_path:
@@ -282,34 +226,29 @@ class ForwardResponseAlgorithm(EmiAIAlgorithm):
         feedback.pushInfo(f"{ts.n_models} models of layering {name} ({len(ts.layerings[name].edges) - 1} layers"
                           f"{'' if len(edges) == len(ts.layerings[name].edges) else ' + deeper extension layers'}; "
                           f"last layer from {edges[-2]:g} m = half-space)")
-        eca = self._run_forward(ec, edges, coils, model, feedback, (5.0, 80.0))
-        eca, n_nan = self._post(eca, coils, parameters, context, feedback)
+        noise, seed, scale = self._settings(coils, parameters, context)
+        try:
+            eca, notes = modelled_eca(ec, edges, coils, model, noise, seed, scale, self._progress(feedback, 5.0, 80.0))
+        except ValueError as err:
+            raise self.fail(f"Forward modelling failed: {err}") from None
+        for line in notes:
+            feedback.pushInfo(line)
+        n_nan = int(np.isnan(eca).sum())
         if n_nan:
             feedback.pushWarning(f"{n_nan} FSeq value(s) are NaN: no homogeneous half-space has that quadrature.")
 
-        keys = [f"eca_{c.emagpy}" for c in coils]
-        with np.load(path, allow_pickle=False) as npz:
-            arrays = {k: npz[k] for k in npz.files}
-        info = json.loads(str(arrays["eca_info"][()])) if "eca_info" in arrays else {}
-        noise = self.parameterAsDouble(parameters, self.NOISE, context)
-        scale = OUTPUT_SCALES[self.parameterAsEnum(parameters, self.OUTPUT_SCALE, context)]
-        for k, c, col in zip(keys, coils, eca.T):
-            arrays[k] = np.ascontiguousarray(col)
-            info[k] = {"coil": c.emagpy, "orientation": c.orientation, "coil_spacing_m": c.coil_spacing,
-                       "frequency_hz": c.frequency, "height_m": c.height, "forward_model": model,
-                       "layering": name, "edges_m": [float(e) for e in edges], "units": "S/m",
-                       "noise_percent": noise, "seed": self.parameterAsInt(parameters, self.SEED, context),
-                       "scale": scale, "engine": "emiai_core.forward (EMagPy 1.4.5 definitions)"}
-        arrays["eca_info"] = np.array(json.dumps(info, indent=1))
+        keys = [f"{ECA_PREFIX}{c.emagpy}" for c in coils]
+        info = {k: {"coil": c.emagpy, "orientation": c.orientation, "coil_spacing_m": c.coil_spacing,
+                    "frequency_hz": c.frequency, "height_m": c.height, "forward_model": model,
+                    "layering": name, "edges_m": [float(e) for e in edges], "units": "S/m",
+                    "noise_percent": self.parameterAsDouble(parameters, self.NOISE, context), "seed": seed,
+                    "scale": scale, "engine": "emiai_core.forward (EMagPy 1.4.5 definitions)"}
+                for k, c in zip(keys, coils)}
         self.check_canceled(feedback)
-        fd, tmp = tempfile.mkstemp(suffix=".npz", dir=folder)
-        os.close(fd)
         try:
-            np.savez(tmp, **arrays)
-            shutil.move(tmp, out_path)
-        finally:
-            if os.path.exists(tmp):
-                os.remove(tmp)
+            add_eca(path, out_path, dict(zip(keys, eca.T)), info)
+        except TrainingSetError as err:
+            raise self.fail(f"TRAINING_SET: {err}") from None
         feedback.setProgress(100)
         return {self.OUTPUT_FILE: out_path, "N_MODELS": ts.n_models, "N_SKIPPED": 0, "N_NO_EQUIVALENT": n_nan,
                 "ECA_FIELDS": ",".join(keys), "COIL_STRINGS": ",".join(c.emagpy for c in coils)}

@@ -17,10 +17,14 @@ from qgis.core import (
 
 from .base import EmiAIAlgorithm
 
-DISTRIBUTIONS = ("normal", "uniform")
+DISTRIBUTIONS = ("normal", "uniform", "lognormal")  # the option order: index = parameter value
+DISTRIBUTION_OPTIONS = (
+    "Reference: truncated normal in resistivity (can exceed what the section shows)",
+    "Reference: uniform between the envelopes, in resistivity",
+    "Log resistivity, kept within the resistivities measured in the box (recommended)",
+)
 SMOOTHERS = ("none", "convolve", "savgol")
 FIGURE_CHOICES = ("none", "sections", "all")
-REQUIRED_CELL_FIELDS = ("profile", "distance_m", "depth_m", "resistivity_ohmm")
 
 
 def _fmt_list(values, sep=", ") -> str:
@@ -58,6 +62,8 @@ class GenerateTrainingModelsAlgorithm(EmiAIAlgorithm):
     REVERSE = "REVERSE"
     ER_PLOT_RANGE = "ER_PLOT_RANGE"
     SEED = "SEED"
+    RANDOM_SHARE = "RANDOM_SHARE"
+    RANDOM_CORR_LENGTH = "RANDOM_CORR_LENGTH"
     FIGURES = "FIGURES"
     OUTPUT = "OUTPUT"
     OUTPUT_LOCATIONS = "OUTPUT_LOCATIONS"
@@ -83,9 +89,22 @@ class GenerateTrainingModelsAlgorithm(EmiAIAlgorithm):
         "resistivity + TOTAL_OFFSET per layer; empty layers interpolated); N0_OFFSET is added to the "
         "top layer; the means are smoothed (SMOOTHER); the top std is scaled by N0_SCALER, the last "
         "by NEND_SCALER. NMODELS models are then drawn per box from a truncated normal "
-        "(DISTRIBUTION) pushing each layer towards the trend of the next deeper layer by up to "
+        "pushing each layer towards the trend of the next deeper layer by up to "
         "EXAG_FACTORS [k_down, k_up] × std, each followed by its reverse partner (REVERSE), all within "
         "BOUNDS (Ω·m). The first model of a box is the smoothed average.<br>"
+        "<b>How layer values are drawn</b> (new default): the random step is taken in log resistivity, "
+        "its size set by the spread of the log resistivities of the layer's cells, and no value goes "
+        "beyond the lowest or highest resistivity measured anywhere in the box. The reference drew in "
+        "resistivity itself (still selectable, with the same results as before for the same seed); "
+        "that can give layers many times more conductive than any cell of the section.<br>"
+        "<b>Smooth random models</b> (default 20 %): this share of every box's models is replaced by "
+        "smooth random depth profiles (all layers, including those below DEPTH): smooth curves of log "
+        "conductivity with a random trend with depth, up or down, each kept within the lowest and "
+        "highest conductivity found in the boxes of its profile. They broaden the training data "
+        "beyond small changes of the box averages; the number of models per box stays the same. "
+        "Each random model gets a correlation length between the two given values: short lengths "
+        "give wiggly profiles, long ones nearly straight ones. 0 = none. For the reference behaviour "
+        "choose the reference drawing and a share of 0.<br>"
         "<b>Layerings</b>: LAYER_EDGES is the target layering (its last edge must equal DEPTH); "
         "LAYER_EDGES_6 and LAYER_EDGES_4 (any edges; empty = skip) are resampled from it as "
         "thickness-weighted means of conductivity; DEEP_LAYER_EDGES (from DEPTH down; empty = none) "
@@ -93,7 +112,8 @@ class GenerateTrainingModelsAlgorithm(EmiAIAlgorithm):
         "include the ground below DEPTH. N0_THICKNESS is the minimum thickness of the top model "
         "layer: target layers starting shallower than it are drawn as one unit.<br>"
         "<b>Settings file</b>: an optional JSON with the reference config.json keys (plus SEED, "
-        "DEEP_LAYER_EDGES); its keys override the parameters. Keys starting with '_' and "
+        "DEEP_LAYER_EDGES, RANDOM_SHARE, RANDOM_CORR_LENGTH; DISTRIBUTION may be \"normal\", "
+        "\"uniform\" or \"lognormal\"); its keys override the parameters. Keys starting with '_' and "
         "PATH_DATA/PATH_OUT are ignored, FID_LIST selects and orders profiles, unknown keys are an "
         "error. The shipped reference data used NMODELS 140, NEXTRACTION_RANGE [8, 10], "
         "EXAG_FACTORS [5, 10], N0_SCALER 1.5.<br>"
@@ -107,7 +127,7 @@ class GenerateTrainingModelsAlgorithm(EmiAIAlgorithm):
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        from emiai_core.training_models import EXTRA_DEFAULTS, REFERENCE_DEFAULTS as R
+        from emiai_core.model_generation import CHANGED_DEFAULTS, EXTRA_DEFAULTS, REFERENCE_DEFAULTS as R
 
         adv = QgsProcessingParameterDefinition.FlagAdvanced
         # Range parameters are flagged optional only because QGIS 3.22 rejects a missing range value
@@ -138,6 +158,14 @@ class GenerateTrainingModelsAlgorithm(EmiAIAlgorithm):
         add(QgsProcessingParameterNumber(
             self.SEED, "SEED: random seed", QgsProcessingParameterNumber.Integer,
             defaultValue=EXTRA_DEFAULTS["SEED"], minValue=0), False)
+        share = QgsProcessingParameterNumber(
+            self.RANDOM_SHARE, "Share of smooth random models (0–1)", QgsProcessingParameterNumber.Double,
+            defaultValue=EXTRA_DEFAULTS["RANDOM_SHARE"], minValue=0.0, maxValue=1.0)
+        share.setHelp("Part of every box's models replaced by smooth random depth profiles of log conductivity "
+                      "with a random trend with depth (up or down), kept within the lowest and highest "
+                      "conductivity measured in the boxes of the profile. 0 = none (as the reference); "
+                      "the number of models per box stays the same.")
+        add(share, False)
         add(QgsProcessingParameterNumber(
             self.SIDE_SKIP, "SIDE_SKIP: electrodes skipped at each end", QgsProcessingParameterNumber.Integer,
             defaultValue=R["SIDE_SKIP"], minValue=0))
@@ -166,9 +194,21 @@ class GenerateTrainingModelsAlgorithm(EmiAIAlgorithm):
         add(QgsProcessingParameterBoolean(
             self.RESTRICT_NEND, "RESTRICT_NEND: last layer follows the direction of the layer above",
             defaultValue=R["RESTRICT_NEND"]))
-        add(QgsProcessingParameterEnum(
-            self.DISTRIBUTION, "DISTRIBUTION", options=list(DISTRIBUTIONS),
-            defaultValue=DISTRIBUTIONS.index(R["DISTRIBUTION"])))
+        dist = QgsProcessingParameterEnum(
+            self.DISTRIBUTION, "How layer values are drawn around the box average", options=list(DISTRIBUTION_OPTIONS),
+            defaultValue=DISTRIBUTIONS.index(CHANGED_DEFAULTS["DISTRIBUTION"]))
+        dist.setHelp("Recommended: random steps in log resistivity, sized by the spread of the log resistivities "
+                     "of the layer's cells and never beyond the lowest or highest resistivity measured in the box. "
+                     "The two reference choices draw in resistivity itself and give the same models as before "
+                     "for the same seed; they can produce layers far more conductive than any cell of the section.")
+        add(dist)
+        corr = QgsProcessingParameterRange(
+            self.RANDOM_CORR_LENGTH, "Depth correlation length of the smooth random models (m, min–max)",
+            QgsProcessingParameterNumber.Double, defaultValue=_fmt_list(EXTRA_DEFAULTS["RANDOM_CORR_LENGTH"], ","),
+            optional=True)
+        corr.setHelp("Each smooth random model takes a length between these two values: over about this depth "
+                     "its values stay alike. Short lengths give wiggly profiles, long ones nearly straight ones.")
+        add(corr)
         add(QgsProcessingParameterEnum(
             self.SMOOTHER, "SMOOTHER of the mean profile", options=list(SMOOTHERS),
             defaultValue=SMOOTHERS.index(R["SMOOTHER"]["smoother"])))
@@ -221,7 +261,7 @@ class GenerateTrainingModelsAlgorithm(EmiAIAlgorithm):
             raise self.fail(f"{name}: {text!r} is not a comma-separated list of depths in m.") from None
 
     def _settings(self, parameters, context, feedback):
-        from emiai_core.training_models import GeneratorSettings, GeneratorSettingsError, SmootherSettings
+        from emiai_core.model_generation import GeneratorSettings, GeneratorSettingsError, SmootherSettings
 
         exag_text = self.parameterAsString(parameters, self.EXAG_FACTORS, context) or ""
         try:
@@ -233,6 +273,7 @@ class GenerateTrainingModelsAlgorithm(EmiAIAlgorithm):
         nrange = self.parameterAsRange(parameters, self.NEXTRACTION_RANGE, context)
         bounds = self.parameterAsRange(parameters, self.BOUNDS, context)
         plot_range = self.parameterAsRange(parameters, self.ER_PLOT_RANGE, context)
+        corr_range = self.parameterAsRange(parameters, self.RANDOM_CORR_LENGTH, context)
         nrange_int = tuple(int(round(v)) for v in nrange)
         settings = GeneratorSettings(
             depth=self.parameterAsDouble(parameters, self.DEPTH, context),
@@ -260,6 +301,8 @@ class GenerateTrainingModelsAlgorithm(EmiAIAlgorithm):
             reverse=self.parameterAsBoolean(parameters, self.REVERSE, context),
             er_plot_range=tuple(plot_range),
             seed=self.parameterAsInt(parameters, self.SEED, context),
+            random_share=self.parameterAsDouble(parameters, self.RANDOM_SHARE, context),
+            random_corr_length=tuple(corr_range),
         )
         notes = []
         json_path = self.parameterAsFile(parameters, self.SETTINGS_FILE, context)
@@ -278,7 +321,11 @@ class GenerateTrainingModelsAlgorithm(EmiAIAlgorithm):
     def _read_cells(self, layers, feedback):
         """{profile: dict of arrays} from the cell layers."""
         import numpy as np
-        from qgis.core import QgsFeatureRequest, QgsVectorLayer
+        from qgis.core import QgsVectorLayer
+
+        from emiai_core.fields import ERT_CELL_REQUIRED
+
+        from ..layer_io import read_attribute_rows
 
         out = {}
         total = sum(max(lay.featureCount(), 0) for lay in layers) or 1
@@ -287,25 +334,20 @@ class GenerateTrainingModelsAlgorithm(EmiAIAlgorithm):
             if not isinstance(lay, QgsVectorLayer):
                 raise self.fail(f"SECTIONS: {lay.name()} is not a vector layer.")
             names = lay.fields().names()
-            missing = [f for f in REQUIRED_CELL_FIELDS if f not in names]
+            missing = [f for f in ERT_CELL_REQUIRED if f not in names]
             if missing:
                 raise self.fail(
                     f"SECTIONS: layer '{lay.name()}' has no field(s) {', '.join(missing)} (it has {', '.join(names)}). "
                     "Use the 'ERT cells' output of 'Import ERT section', which measures depth_m below the ground "
                     "surface.")
-            for f in REQUIRED_CELL_FIELDS[1:]:
+            for f in ERT_CELL_REQUIRED[1:]:
                 if not lay.fields().field(f).isNumeric():
                     raise self.fail(f"SECTIONS: field {f} of layer '{lay.name()}' is not numeric.")
-            wanted = list(REQUIRED_CELL_FIELDS) + (["elevation_m"] if "elevation_m" in names else [])
-            idx = [names.index(f) for f in wanted]
-            req = QgsFeatureRequest().setFlags(QgsFeatureRequest.NoGeometry).setSubsetOfAttributes(idx)
+            wanted = list(ERT_CELL_REQUIRED) + (["elevation_m"] if "elevation_m" in names else [])
             rows = {}
-            for k, feat in enumerate(lay.getFeatures(req)):
-                if k % 20000 == 0:
-                    self.check_canceled(feedback)
-                    feedback.setProgress(25 * (done + k) / total)
-                a = feat.attributes()
-                rows.setdefault(str(a[idx[0]]), []).append([a[i] for i in idx[1:]])
+            for a in read_attribute_rows(lay, wanted, feedback,
+                                         lambda k, done=done: feedback.setProgress(25 * (done + k) / total)):
+                rows.setdefault(str(a[0]), []).append(a[1:])
             done += max(lay.featureCount(), 0)
             for prof, vals in rows.items():
                 if prof in out:
@@ -329,7 +371,9 @@ class GenerateTrainingModelsAlgorithm(EmiAIAlgorithm):
     def _read_traces(self, layers, context, feedback):
         """({profile: (x, y, z, m)}, crs) from the trace layers (first layer's CRS)."""
         import numpy as np
-        from qgis.core import QgsCoordinateTransform, QgsVectorLayer, QgsWkbTypes
+        from qgis.core import QgsVectorLayer
+
+        from ..layer_io import read_lines
 
         out, crs = {}, None
         for lay in layers:
@@ -340,30 +384,19 @@ class GenerateTrainingModelsAlgorithm(EmiAIAlgorithm):
                                 "output of 'Import ERT section'.")
             if crs is None:
                 crs = lay.crs()
-            transform = None
-            if lay.crs().isValid() and crs.isValid() and lay.crs() != crs:
-                transform = QgsCoordinateTransform(lay.crs(), crs, context.transformContext())
-            has_first = "first_distance_m" in lay.fields().names()
-            for feat in lay.getFeatures():
-                prof = str(feat["profile"])
-                geom = feat.geometry()
-                if geom is None or geom.isEmpty():
+            for line in read_lines(lay, crs, context.transformContext()):
+                prof = str(line.attributes["profile"])
+                if line.n_parts == 0:
                     raise self.fail(f"TRACES: the trace of profile {prof} in '{lay.name()}' has no geometry.")
-                if transform is not None:
-                    geom.transform(transform)
-                if QgsWkbTypes.isMultiType(geom.wkbType()):
-                    parts = geom.asGeometryCollection()
-                    if len(parts) != 1:
-                        raise self.fail(f"TRACES: the trace of profile {prof} has {len(parts)} parts; "
-                                        "expected one line.")
-                    geom = parts[0]
-                has_z = QgsWkbTypes.hasZ(geom.wkbType())
-                has_m = QgsWkbTypes.hasM(geom.wkbType())
-                v = np.array([(p.x(), p.y(), p.z() if has_z else np.nan, p.m() if has_m else np.nan)
-                              for p in geom.vertices()], dtype=float)
-                if not has_m:
-                    first = feat["first_distance_m"] if has_first else None
-                    first = 0.0 if first is None else float(first)
+                if line.n_parts > 1:
+                    raise self.fail(f"TRACES: the trace of profile {prof} has {line.n_parts} parts; "
+                                    "expected one line.")
+                v = line.vertices
+                if not np.any(np.isfinite(v[:, 3])):
+                    try:  # NULL / missing field: the line starts at electrode 1
+                        first = float(line.attributes.get("first_distance_m"))
+                    except (TypeError, ValueError):
+                        first = 0.0
                     v[:, 3] = first + np.r_[0.0, np.cumsum(np.hypot(np.diff(v[:, 0]), np.diff(v[:, 1])))]
                     feedback.pushWarning(f"TRACES: profile {prof}: the trace has no M values; electrode distances "
                                          "are taken as distances along the line.")
@@ -380,7 +413,7 @@ class GenerateTrainingModelsAlgorithm(EmiAIAlgorithm):
 
         import numpy as np
 
-        from emiai_core.training_models import GenerationError, ProfileCells, generate_training_models
+        from emiai_core.model_generation import GenerationError, ProfileCells, generate_training_models
 
         settings = self._settings(parameters, context, feedback)
         cell_layers = self.parameterAsLayerList(parameters, self.SECTIONS, context)
@@ -505,39 +538,36 @@ class GenerateTrainingModelsAlgorithm(EmiAIAlgorithm):
                 "N_LOCATIONS": len(result.locations), "N_PROFILES": len(result.profiles)}
 
     def _write_locations(self, parameters, context, result, crs):
-        from qgis.core import QgsFeature, QgsField, QgsFields, QgsGeometry, QgsPointXY, QgsWkbTypes
-        from qgis.PyQt.QtCore import QVariant
+        import numpy as np
+        from qgis.core import QgsWkbTypes
 
-        from emiai_core.layering import layer_field_names
+        from emiai_core.fields import layer_field_names
 
-        from ..layer_io import double_field, int_field
+        from ..layer_io import double_field, fields_of, int_field, make_field, write_points
 
         ts = result.training_set
         edges = result.settings.full_edges
-        fields = QgsFields()
-        fields.append(int_field("location_id", "location_id in the training set"))
-        fields.append(QgsField("profile", QVariant.String, "string", 64))
-        fields.append(double_field("distance_m", "box centre, distance along the line (m)"))
-        fields.append(double_field("surface_elevation_m", "ground elevation at the box centre (m a.s.l.)"))
-        fields.append(double_field("width_m", "box width (m)"))
-        fields.append(int_field("n_cells", "ERT cells in the box (surface to the deepest edge)"))
-        fields.append(int_field("n_models", "models drawn here, including the average model"))
-        fields.append(int_field("first_row", "row of the location's average model in the training set"))
-        ec_names = layer_field_names(edges)
-        for name in ec_names:
-            fields.append(double_field(name, "EC of the smoothed average model (mS/m)"))
+        fields = fields_of([
+            int_field("location_id", "location_id in the training set"),
+            make_field("profile", "string", length=64),
+            double_field("distance_m", "box centre, distance along the line (m)"),
+            double_field("surface_elevation_m", "ground elevation at the box centre (m a.s.l.)"),
+            double_field("width_m", "box width (m)"),
+            int_field("n_cells", "ERT cells in the box (surface to the deepest edge)"),
+            int_field("n_models", "models drawn here, including the average model"),
+            int_field("first_row", "row of the location's average model in the training set")]
+            + [double_field(name, "EC of the smoothed average model (mS/m)") for name in layer_field_names(edges)])
         sink, dest_id = self.parameterAsSink(parameters, self.OUTPUT_LOCATIONS, context, fields,
                                              QgsWkbTypes.Point, crs)
         if sink is None:
             raise self.invalidSinkError(parameters, self.OUTPUT_LOCATIONS)
-        row = 0
+        rows, row = [], 0
         for loc in result.locations:
-            f = QgsFeature(fields)
-            f.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(loc.x, loc.y)))
-            f.setAttributes([loc.location_id, loc.profile, loc.distance_m, loc.surface_elevation_m, loc.width_m,
-                             int(len(loc.cell_index)), int(len(loc.models_ohmm)), row]
-                            + [1000.0 / float(v) for v in loc.model_mean_ohmm])
-            sink.addFeature(f)
+            rows.append([loc.location_id, loc.profile, loc.distance_m, loc.surface_elevation_m, loc.width_m,
+                         int(len(loc.cell_index)), int(len(loc.models_ohmm)), row]
+                        + [1000.0 / float(v) for v in loc.model_mean_ohmm])
             row += len(loc.models_ohmm)
+        write_points(sink, fields, np.array([loc.x for loc in result.locations], dtype=float),
+                     np.array([loc.y for loc in result.locations], dtype=float), rows)
         assert row == ts.n_models
         return dest_id

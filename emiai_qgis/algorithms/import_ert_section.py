@@ -17,10 +17,6 @@ SECTION_FILTER = ("ERT inversion results (*.csv *.dat *.vtk *.vtu *.CSV *.DAT *.
                   "ResIPy mesh export (*.csv);;R2/cR2 result (*.dat);;VTK (*.vtk *.vtu);;All files (*.*)")
 TABLE_FILTER = "Text tables (*.csv *.txt *.dat *.CSV *.TXT *.DAT);;All files (*.*)"
 
-#: Field names of the cell layer (the generator reads distance_m, depth_m, resistivity_ohmm, profile).
-CELL_FIELDS = ("profile", "cell_id", "distance_m", "elevation_m", "depth_m", "resistivity_ohmm", "ec_mS_m")
-#: Field names of the trace layer.
-TRACE_FIELDS = ("profile", "n_electrodes", "first_distance_m", "last_distance_m", "spacing_m", "source")
 
 
 class ImportErtSectionAlgorithm(EmiAIAlgorithm):
@@ -101,58 +97,43 @@ class ImportErtSectionAlgorithm(EmiAIAlgorithm):
     # ------------------------------------------------------------------------------------------
     def _line_vertices(self, source, profile, out_crs, context, feedback):
         """(vertices (n, 2) in out_crs, crs) of the profile line feature for ``profile``."""
-        import numpy as np
-        from qgis.core import QgsCoordinateTransform, QgsWkbTypes
+        from ..layer_io import read_lines
 
-        feats = list(source.getFeatures())
+        crs = source.sourceCrs()
+        if out_crs.isValid() and crs.isValid() and crs != out_crs:
+            crs = out_crs
+        feats = read_lines(source, crs, context.transformContext())
         if not feats:
             raise self.fail("PROFILE_LINE: the layer has no features; draw the profile line first.")
         if len(feats) > 1:
             names = source.fields().names()
             key = next((n for n in ("profile", "name", "PROFILE", "Name") if n in names), None)
-            match = [f for f in feats if key is not None and str(f[key]) == profile]
+            match = [f for f in feats if key is not None and str(f.attributes[key]) == profile]
             if len(match) != 1:
                 raise self.fail(f"PROFILE_LINE: the layer has {len(feats)} lines and "
                                 + (f"{len(match)} with {key} = '{profile}'" if key else "no 'profile' or 'name' field")
                                 + ". Select one line per profile (a layer with one line, or a 'profile' "
                                 "field holding the profile name).")
             feats = match
-        geom = feats[0].geometry()
-        if geom is None or geom.isEmpty():
+        line = feats[0]
+        if line.n_parts == 0:
             raise self.fail("PROFILE_LINE: the line feature has no geometry.")
-        if QgsWkbTypes.isMultiType(geom.wkbType()):
-            parts = geom.asGeometryCollection()
-            if len(parts) != 1:
-                raise self.fail(f"PROFILE_LINE: the line has {len(parts)} parts; use a single-part line "
-                                "from electrode 1 to the last electrode.")
-            geom = parts[0]
-        crs = source.sourceCrs()
-        if out_crs.isValid() and crs.isValid() and crs != out_crs:
-            geom.transform(QgsCoordinateTransform(crs, out_crs, context.transformContext()))
-            crs = out_crs
+        if line.n_parts > 1:
+            raise self.fail(f"PROFILE_LINE: the line has {line.n_parts} parts; use a single-part line "
+                            "from electrode 1 to the last electrode.")
         if crs.isValid() and crs.isGeographic():
             raise self.fail(f"PROFILE_LINE: its CRS {crs.authid()} is geographic (degrees); set CRS to a "
                             "projected CRS in metres so that distances along the line are in m.")
-        pts = [(v.x(), v.y()) for v in geom.vertices()]
-        return np.asarray(pts, dtype=float), crs
+        return line.vertices[:, :2].copy(), crs
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         from pathlib import Path
 
-        from qgis.core import (
-            QgsFeature,
-            QgsField,
-            QgsFields,
-            QgsGeometry,
-            QgsLineString,
-            QgsPoint,
-            QgsWkbTypes,
-        )
-        from qgis.PyQt.QtCore import QVariant
+        from qgis.core import QgsWkbTypes
 
         from emiai_core import ert
 
-        from ..layer_io import double_field, int_field
+        from ..layer_io import fields_of, make_field, write_line, write_points
 
         path = self.parameterAsFile(parameters, self.INPUT, context)
         profile = (self.parameterAsString(parameters, self.PROFILE, context) or "").strip()
@@ -215,36 +196,14 @@ class ImportErtSectionAlgorithm(EmiAIAlgorithm):
         feedback.setProgress(40)
 
         # --- features --------------------------------------------------------------------------------
-        sec = geo.section
-        fields = QgsFields()
-        fields.append(QgsField("profile", QVariant.String, "string", 64))
-        fields.append(int_field("cell_id", "row of the cell in the source file (0-based)"))
-        fields.append(double_field("distance_m", "distance along the line from electrode 1 (m)"))
-        fields.append(double_field("elevation_m", "cell-centre elevation (m a.s.l.)"))
-        fields.append(double_field("depth_m", "depth below the local ground surface (m)"))
-        fields.append(double_field("resistivity_ohmm", "resistivity (ohm.m)"))
-        fields.append(double_field("ec_mS_m", "electrical conductivity (mS/m) = 1000 / resistivity"))
-        columns = [sec.distance_m, sec.elevation_m, geo.depth_m, sec.resistivity_ohmm, sec.ec_mS_m]
-        if sec.sensitivity_log10 is not None:
-            fields.append(double_field("sensitivity_log10", "log10 of the inversion sensitivity"))
-            columns.append(sec.sensitivity_log10)
-        if sec.phase_mrad is not None:
-            fields.append(double_field("phase_mrad", "phase (mrad), complex-resistivity inversions"))
-            columns.append(sec.phase_mrad)
-        cell_ids = geo.cell_id.tolist()
-        cols = [c.tolist() for c in columns]
-        xs, ys, zs = geo.x.tolist(), geo.y.tolist(), sec.elevation_m.tolist()
+        cell_spec = geo.cell_columns()
+        fields = fields_of([make_field(n, kind, comment, length=64 if kind == "string" else 0)
+                            for n, kind, comment, _ in cell_spec])
+        rows = [list(r) for r in zip(*[v.tolist() for *_, v in cell_spec])]
+        trace_spec = geo.trace_attributes(str(Path(path).name))
+        trace_fields = fields_of([make_field(n, kind, comment, length=254 if n == "source" else 64 if kind == "string"
+                                             else 0) for n, kind, comment, _ in trace_spec])
         self.check_canceled(feedback)
-
-        trace_fields = QgsFields()
-        trace_fields.append(QgsField("profile", QVariant.String, "string", 64))
-        trace_fields.append(int_field("n_electrodes"))
-        trace_fields.append(double_field("first_distance_m", "along-line distance of electrode 1 (m)"))
-        trace_fields.append(double_field("last_distance_m", "along-line distance of the last electrode (m)"))
-        trace_fields.append(double_field("spacing_m", "mean electrode spacing (m)"))
-        trace_fields.append(QgsField("source", QVariant.String, "string", 254))
-        tr = geo.trace()
-        line = QgsLineString([QgsPoint(float(x), float(y), float(z), float(m)) for x, y, z, m in tr.tolist()])
 
         # --- write -----------------------------------------------------------------------------------
         sink, dest_id = self.parameterAsSink(parameters, self.OUTPUT, context, fields, QgsWkbTypes.PointZ, out_crs)
@@ -254,26 +213,10 @@ class ImportErtSectionAlgorithm(EmiAIAlgorithm):
                                                     QgsWkbTypes.LineStringZM, out_crs)
         if trace_sink is None:
             raise self.invalidSinkError(parameters, self.OUTPUT_TRACE)
-        n = len(xs)
-        buf = []
-        for i in range(n):
-            f = QgsFeature(fields)
-            f.setGeometry(QgsGeometry(QgsPoint(xs[i], ys[i], zs[i])))
-            f.setAttributes([profile, cell_ids[i]] + [c[i] for c in cols])
-            buf.append(f)
-            if len(buf) == 5000:
-                sink.addFeatures(buf)
-                buf = []
-                if feedback.isCanceled():
-                    raise self.fail("Canceled by the user; the output is incomplete.")
-                feedback.setProgress(40 + 55 * (i + 1) / n)
-        if buf:
-            sink.addFeatures(buf)
-        tf = QgsFeature(trace_fields)
-        tf.setGeometry(QgsGeometry(line))
-        tf.setAttributes([profile, electrodes.n, float(electrodes.distance_m[0]), float(electrodes.distance_m[-1]),
-                          electrodes.spacing_m, str(Path(path).name)])
-        trace_sink.addFeature(tf)
+        n = len(rows)
+        write_points(sink, fields, geo.x, geo.y, rows, z=geo.section.elevation_m, feedback=feedback,
+                     progress_span=(40.0, 55.0))
+        write_line(trace_sink, trace_fields, geo.trace(), [v for *_, v in trace_spec])
         feedback.setProgress(100)
         feedback.pushInfo(f"Profile {profile}: wrote {n} cells and a trace of {electrodes.n} electrodes "
                           f"({electrodes.span_m:.2f} m).")

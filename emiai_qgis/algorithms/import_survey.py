@@ -10,11 +10,13 @@ from qgis.core import (
     QgsProcessingParameterNumber,
 )
 
+from emiai_core.fields import instrument_keys
+from emiai_core.instruments import INSTRUMENTS
+
 from .base import EmiAIAlgorithm
 
-# Keys of emiai_core.survey.GF_PRESETS, in the order of the INSTRUMENT enum.
-INSTRUMENT_KEYS = ("CMD-MiniExplorer", "CMD-Explorer", "CMD-MiniExplorer-6L")
-INSTRUMENT_LABELS = ("CMD-MiniExplorer", "CMD-Explorer", "CMD-MiniExplorer 6L")
+# The INSTRUMENT enum: the GF presets of emiai_core.instruments (their exports are what this reads).
+INSTRUMENT_KEYS = instrument_keys(gf_files_only=True)
 ORIENTATIONS = ("VCP", "HCP")
 MERGE_BY = ("position", "time")
 CALIBRATIONS = (None, "F-0m", "F-1m")
@@ -81,8 +83,8 @@ class ImportSurveyAlgorithm(EmiAIAlgorithm):
             self.INPUT_HI, "Second file of the same survey in the other mode (e.g. Hi / HCP), to merge",
             optional=True, fileFilter=FILE_FILTER))
         self.addParameter(QgsProcessingParameterEnum(
-            self.INSTRUMENT, "Instrument (for GF Cond.1…N columns)", options=list(INSTRUMENT_LABELS),
-            defaultValue=0))
+            self.INSTRUMENT, "Instrument (for GF Cond.1…N columns)",
+            options=[INSTRUMENTS[k].label for k in INSTRUMENT_KEYS], defaultValue=0))
         self.addParameter(QgsProcessingParameterEnum(
             self.ORIENTATION, "Coil orientation of the survey file", options=["VCP (Lo)", "HCP (Hi)"],
             defaultValue=0))
@@ -142,19 +144,13 @@ class ImportSurveyAlgorithm(EmiAIAlgorithm):
             QgsCoordinateReferenceSystem,
             QgsCoordinateTransform,
             QgsCsException,
-            QgsField,
-            QgsFields,
-            QgsGeometry,
             QgsPointXY,
             QgsWkbTypes,
         )
-        from qgis.PyQt.QtCore import QVariant
 
-        from emiai_core.gf_calibration import gf_factor
-        from emiai_core.instruments import parse_coil
-        from emiai_core.survey import merge_lo_hi
+        from emiai_core.survey import apply_gf_calibration, merge_lo_hi, survey_columns
 
-        from ..layer_io import double_field, utm_crs_for, write_features
+        from ..layer_io import fields_of, make_field, utm_crs_for, write_points
 
         path = self.parameterAsFile(parameters, self.INPUT, context)
         path_hi = self.parameterAsFile(parameters, self.INPUT_HI, context)
@@ -187,16 +183,11 @@ class ImportSurveyAlgorithm(EmiAIAlgorithm):
             raise self.fail(f"INPUT: no usable row in {path} ({table.n_rows_skipped} skipped: "
                             f"{table.skipped_reasons}). Check the coordinate and ECa columns.")
         calibration = CALIBRATIONS[self.parameterAsEnum(parameters, self.CALIBRATION, context)]
-        if calibration:
-            # GF devices report ECa scaled by a factory calibration; physical forward models and the
-            # networks need LIN ECa (EMagPy gfCorrection coefficients, emiai_core.gf_calibration)
-            for coil in table.coils:
-                try:
-                    factor = gf_factor(table.coil_strings.get(coil, coil), calibration)
-                except ValueError as err:
-                    raise self.fail(f"CALIBRATION: {err} Choose 'Keep the ECa as exported'.") from None
-                table.eca[coil] = table.eca[coil] * factor
-                feedback.pushInfo(f"{coil}: GF {calibration} ECa × {factor:.5f} = LIN ECa")
+        try:
+            for line in apply_gf_calibration(table, calibration):
+                feedback.pushInfo(line)
+        except ValueError as err:
+            raise self.fail(f"CALIBRATION: {err} Choose 'Keep the ECa as exported'.") from None
         self.check_canceled(feedback)
         feedback.setProgress(20)
 
@@ -241,26 +232,9 @@ class ImportSurveyAlgorithm(EmiAIAlgorithm):
         feedback.setProgress(50)
 
         # --- fields and rows: ECa per coil, then in-phase, then kept extras ------------------------
-        fields = QgsFields()
-        columns = []
-        for coil, values in table.eca.items():
-            fields.append(double_field(coil, f"ECa (mS/m), {table.coil_strings.get(coil, coil)}"))
-            columns.append(values)
-        for coil, values in table.inphase.items():
-            fields.append(double_field(f"{coil}_inph", "in-phase (ppt)"))
-            columns.append(values)
-        # the instrument height travels with the points, so that predictec can check it against
-        # the model's height and forward-model the misfit at the height the data were taken
-        heights = {parse_coil(table.coil_strings.get(c, c)).height for c in table.coils}
-        if len(heights) == 1 and "HEIGHT_M" not in table.extra:
-            fields.append(double_field("HEIGHT_M", "instrument height above ground (m)"))
-            columns.append(np.full(table.n_points, heights.pop()))
-        for name, values in table.extra.items():
-            if values.dtype.kind == "f":
-                fields.append(double_field(name))
-            else:
-                fields.append(QgsField(name, QVariant.String, "string"))
-            columns.append(values)
+        spec = survey_columns(table)
+        fields = fields_of([make_field(name, kind, comment) for name, kind, comment, _ in spec])
+        columns = [values for *_, values in spec]
         names = fields.names()
         lower = [n.lower() for n in names]
         if len(set(lower)) != len(names):
@@ -275,14 +249,13 @@ class ImportSurveyAlgorithm(EmiAIAlgorithm):
                 obj[np.isnan(c)] = None
             cols.append(obj.tolist())
         rows = [list(r) for r in zip(*cols)]
-        geoms = [QgsGeometry.fromPointXY(QgsPointXY(x, y)) for x, y in zip(xs.tolist(), ys.tolist())]
         self.check_canceled(feedback)
 
         sink, dest_id = self.parameterAsSink(parameters, self.OUTPUT, context, fields, QgsWkbTypes.Point,
                                              target_crs)
         if sink is None:
             raise self.invalidSinkError(parameters, self.OUTPUT)
-        write_features(sink, fields, geoms, rows, feedback, (60.0, 40.0))
+        write_points(sink, fields, xs, ys, rows, feedback=feedback, progress_span=(60.0, 40.0))
 
         feedback.pushInfo(f"Wrote {table.n_points} points ({table.n_rows_skipped} rows skipped); ECa fields "
                           f"{', '.join(table.coils)} in mS/m.")

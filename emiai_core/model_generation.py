@@ -2,11 +2,13 @@
 
 For each ERT profile the generator picks extraction "boxes" along the line, bins the ERT cells of
 each box by depth below the ground surface, smooths the binned mean profile and draws many random
-1-D models around it (truncated normal with the reference's up/down rule and reverse partners).
-The models of all profiles are stacked into a :class:`~emiai_core.training_set.TrainingSet` in the
-fine target layering (``LAYER_EDGES``), in coarser layerings resampled from it (``LAYER_EDGES_6``,
-``LAYER_EDGES_4``; thickness-weighted in conductivity) and, optionally, in an extension layering
-below the target depth (``DEEP_LAYER_EDGES``) so that forward responses see the deeper ground.
+1-D models around it (truncated normal with the reference's up/down rule and reverse partners; by
+default in log resistivity and within the resistivities the box's cells show), optionally replacing
+a share of them by smooth random models of the site's EC range. The models of all profiles are
+stacked into a :class:`~emiai_core.training_set.TrainingSet` in the fine target layering
+(``LAYER_EDGES``), in coarser layerings resampled from it (``LAYER_EDGES_6``, ``LAYER_EDGES_4``;
+thickness-weighted in conductivity) and, optionally, in an extension layering below the target
+depth (``DEEP_LAYER_EDGES``) so that forward responses see the deeper ground.
 
 Settings use the reference ``config.json`` keys (see ``REFERENCE_DEFAULTS``). Differences from the
 reference, all deliberate (reference_algorithm.md section 8):
@@ -49,7 +51,38 @@ Kept from the reference on purpose: arithmetic bin mean and population std of re
 unweighted), the edge-normalised moving average, the direction rule (a layer moves towards the next
 deeper layer's trend, flat layers are not perturbed, ``RESTRICT_NEND``), the truncated normal on
 [0, 1]·k·s, reverse partners interleaved after each forward model, ``TOTAL_OFFSET``, the N0/NEND
-scalers, and drawing in resistivity (EC = 1/ρ in the file).
+scalers, and drawing in resistivity (EC = 1/ρ in the file). ``DISTRIBUTION`` "normal" and "uniform"
+draw exactly as before (same seed, same models).
+
+A broader, bounded prior (issue #8), the default for new runs (``CHANGED_DEFAULTS``, new keys in
+``EXTRA_DEFAULTS``; ``REFERENCE_DRAWING`` restores the reference drawing):
+
+- ``DISTRIBUTION`` "lognormal": the same average model, direction rule, reverse partners, truncated
+  normal on [0, 1] and EXAG_FACTORS, but the step is taken in log10 ρ, with the spread s = population
+  std of log10(ρ + TOTAL_OFFSET) of the bin's cells (NaN → median, < 0.002 → the median, at least
+  0.002; top unit × N0_SCALER, last layer × NEND_SCALER). Every value stays within the min–max of
+  the resistivities of the *box's* cells (all its cells from the surface to the deepest edge, ∩
+  BOUNDS; a layer whose average lies outside, which only N0_OFFSET or a savgol smoother can cause,
+  has its range widened to its average): where k·s would cross that limit the normal is truncated
+  at it, Z ~ N(0, 1) on [0, b] with b = (room to the limit)/(k·s) < 1 (no pile-up at the limit).
+  The whole-box range rather than the bin's own: a bin holds only ~3–25 cells of a smooth ERT
+  inversion, so its range is narrower than the spread k·s is meant to explore; the box range says
+  "no layer more extreme than anything measured below this spot". A layer of a forward model keeps
+  moving towards the next deeper layer's trend and its reverse partner away from it: the direction
+  depends on the sign of the change only, which log10 preserves, so the rule means the same in log
+  space and the pair keeps each layer's draws on both sides of the average.
+- ``RANDOM_SHARE`` r (default 0.2): per box, round(r·NMODELS) forward draws (and their reverse
+  partners) are replaced by as many smooth random models (``model_kind`` 3), so a box still has
+  1 + NMODELS·(2 with REVERSE) models. They are Gaussian random fields in log10 EC over the depth
+  midpoints of the full layering (target + deep extension; squared-exponential correlation, length
+  log-uniform in ``RANDOM_CORR_LENGTH``, default 0.2–1.5 m) plus a linear depth trend of random sign
+  and strength (up to ±2 field sds across the full depth), then scaled and shifted: the model's
+  log10-EC span (max − min) is uniform in [0, site span] and its centre uniform over the positions
+  where the whole model fits, so every value lies inside the site range = min–max of the cells of
+  all the *profile's* boxes (∩ BOUNDS). Per profile, not per run, so that a profile's models depend
+  only on its own data and seed (adding a profile leaves the others unchanged). They are drawn after
+  all box draws of the profile, from the same generator, and belong to their box's location (grouped
+  splits stay valid). SMOOTHER apply_all does not touch them; the N0 top unit is tied.
 """
 from __future__ import annotations
 
@@ -62,7 +95,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .training_set import Layering, TrainingSet
+from .layering import REFERENCE_EDGES, Layering, resample_layers
+from .training_set import TrainingSet
 
 #: The reference config.json defaults (reference_algorithm.md section 2.2), keyed as in config.json.
 REFERENCE_DEFAULTS = {
@@ -72,9 +106,9 @@ REFERENCE_DEFAULTS = {
     "NEXTRACTION_RANGE": [5, 15],
     "SIDE_SKIP": 4,
     "EXTRACTION_WIDTH_SCALER": 1.5,
-    "LAYER_EDGES": [0, 0.12, 0.24, 0.36, 0.48, 0.6, 0.72, 0.84, 0.96, 1.08, 1.2, 1.32, 1.5],
-    "LAYER_EDGES_6": [0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5],
-    "LAYER_EDGES_4": [0, 0.37, 0.75, 1.12, 1.5],
+    "LAYER_EDGES": list(REFERENCE_EDGES["L12"]),
+    "LAYER_EDGES_6": list(REFERENCE_EDGES["L6"]),
+    "LAYER_EDGES_4": list(REFERENCE_EDGES["L4"]),
     "TOTAL_OFFSET": 0,
     "N0_THICKNESS": 0.1,
     "N0_OFFSET": 0,
@@ -93,15 +127,25 @@ REFERENCE_DEFAULTS = {
 SHIPPED_SETTINGS = {"NMODELS": 140, "NEXTRACTION_RANGE": [8, 10], "EXAG_FACTORS": [5, 10], "N0_SCALER": 1.5}
 
 #: Our additions to the reference keys.
-EXTRA_DEFAULTS = {"SEED": 0, "DEEP_LAYER_EDGES": [1.5, 2.0, 2.5, 3.0]}
+EXTRA_DEFAULTS = {"SEED": 0, "DEEP_LAYER_EDGES": [1.5, 2.0, 2.5, 3.0], "RANDOM_SHARE": 0.2,
+                  "RANDOM_CORR_LENGTH": [0.2, 1.5]}
+
+#: Reference keys whose default here differs from the reference config.json (issue #8).
+CHANGED_DEFAULTS = {"DISTRIBUTION": "lognormal"}
+
+#: The settings that restore the reference's drawing (truncated normal in resistivity, no random models).
+REFERENCE_DRAWING = {"DISTRIBUTION": "normal", "RANDOM_SHARE": 0.0}
 
 #: Reference keys that name inputs/outputs; accepted in a JSON file and ignored (the Processing
 #: inputs and outputs replace them).
 IGNORED_KEYS = ("PATH_DATA", "PATH_OUT")
 
 MIN_STD_OHMM = 0.1  # reference threshold for "too small" bin stds
+MIN_STD_LOG10 = 0.002  # the same for stds of log10 ρ ("lognormal"; ≈ 0.5 %)
+RANDOM_TREND_MAX = 2.0  # random models: the depth trend spans up to ±2 field sds over the full depth
+RANDOM_JITTER = 1e-6  # added to the correlation matrix diagonal (the squared-exponential one is near-singular)
 SMOOTHERS = ("none", "convolve", "savgol")
-DISTRIBUTIONS = ("normal", "uniform")
+DISTRIBUTIONS = ("normal", "uniform", "lognormal")
 EXTENSION_NAME = "deep"
 _PHI1 = 0.8413447460685429  # standard normal CDF at 1
 
@@ -128,7 +172,8 @@ class SmootherSettings:
 
 @dataclass(frozen=True)
 class GeneratorSettings:
-    """All generator settings; defaults are the reference config.json values (+ SEED, deep layers)."""
+    """All generator settings; defaults are the reference config.json values, except DISTRIBUTION
+    ("lognormal", ``CHANGED_DEFAULTS``), plus our additions (``EXTRA_DEFAULTS``)."""
 
     depth: float = 1.5
     nmodels: int = 250
@@ -145,13 +190,15 @@ class GeneratorSettings:
     n0_scaler: float = 1.0
     nend_scaler: float = 0.1
     restrict_nend: bool = True
-    distribution: str = "normal"
+    distribution: str = "lognormal"  # reference: "normal"
     smoother: SmootherSettings = SmootherSettings()
     bounds: tuple = (0.01, 1000.0)
     exag_factors: tuple = (7.0, 7.0)  # (k_down, k_up)
     reverse: bool = True
     er_plot_range: tuple = (10.0, 70.0)
     seed: int = 0
+    random_share: float = 0.2  # share of each box's draws replaced by smooth random models
+    random_corr_length: tuple = (0.2, 1.5)  # (min, max) correlation length of the random models (m)
     fid_list: tuple | None = None  # optional profile selection/order (reference FID_LIST)
 
     # -- derived ------------------------------------------------------------------------------
@@ -189,6 +236,10 @@ class GeneratorSettings:
             out[EXTENSION_NAME] = Layering(EXTENSION_NAME, np.asarray(self.deep_layer_edges, float), "extension")
         return out
 
+    def random_pairs(self) -> int:
+        """Forward draws per box (with their reverse partners) replaced by random models."""
+        return int(math.floor(float(self.random_share) * int(self.nmodels) + 0.5))
+
     def n0_unit_layers(self) -> int:
         """Number of target layers forming the top unit of at least N0_THICKNESS (≥ 1)."""
         tops = np.asarray(self.layer_edges, float)[:-1]
@@ -200,16 +251,16 @@ class GeneratorSettings:
             raise GeneratorSettingsError(f"{key}: {msg}")
 
         if not (np.isfinite(self.depth) and self.depth > 0):
-            fail("DEPTH", f"must be > 0 m, got {self.depth!r}.")
+            fail("DEPTH", f"must be > 0 m, got {float(self.depth)!r}.")
         if int(self.nmodels) != self.nmodels or self.nmodels < 1:
-            fail("NMODELS", f"must be a whole number ≥ 1, got {self.nmodels!r}.")
+            fail("NMODELS", f"must be a whole number ≥ 1, got {self.nmodels}.")
         lo, hi = self.nextraction_range
         if int(lo) != lo or int(hi) != hi or lo < 1 or hi < lo:
             fail("NEXTRACTION_RANGE", f"must be two whole numbers 1 ≤ min ≤ max, got [{lo}, {hi}].")
         if int(self.side_skip) != self.side_skip or self.side_skip < 0:
-            fail("SIDE_SKIP", f"must be a whole number of electrodes ≥ 0, got {self.side_skip!r}.")
+            fail("SIDE_SKIP", f"must be a whole number of electrodes ≥ 0, got {self.side_skip}.")
         if not (np.isfinite(self.extraction_width_scaler) and self.extraction_width_scaler > 0):
-            fail("EXTRACTION_WIDTH_SCALER", f"must be > 0, got {self.extraction_width_scaler!r}.")
+            fail("EXTRACTION_WIDTH_SCALER", f"must be > 0, got {float(self.extraction_width_scaler)!r}.")
         _check_edges("LAYER_EDGES", self.layer_edges, start=0.0)
         if abs(self.layer_edges[-1] - self.depth) > 1e-9:
             fail("DEPTH", f"{self.depth:g} m must equal the last LAYER_EDGES value ({self.layer_edges[-1]:g} m): "
@@ -225,11 +276,11 @@ class GeneratorSettings:
             if not np.isfinite(getattr(self, key.lower())):
                 fail(key, "must be a finite number (Ω·m).")
         if not (np.isfinite(self.n0_thickness) and 0 <= self.n0_thickness < self.depth):
-            fail("N0_THICKNESS", f"must be ≥ 0 and < DEPTH ({self.depth:g} m), got {self.n0_thickness!r}.")
+            fail("N0_THICKNESS", f"must be ≥ 0 and < DEPTH ({self.depth:g} m), got {float(self.n0_thickness)!r}.")
         for key in ("N0_SCALER", "NEND_SCALER"):
             v = getattr(self, key.lower())
             if not (np.isfinite(v) and v >= 0):
-                fail(key, f"must be ≥ 0, got {v!r}.")
+                fail(key, f"must be ≥ 0, got {float(v)!r}.")
         if self.distribution not in DISTRIBUTIONS:
             fail("DISTRIBUTION", f"must be one of {list(DISTRIBUTIONS)}, got {self.distribution!r}.")
         sm = self.smoother
@@ -238,12 +289,12 @@ class GeneratorSettings:
         n_full = len(self.full_edges) - 1
         if sm.smoother != "none":
             if int(sm.npoints) != sm.npoints or sm.npoints < 1:
-                fail("SMOOTHER", f"'npoints' must be a whole number ≥ 1, got {sm.npoints!r}.")
+                fail("SMOOTHER", f"'npoints' must be a whole number ≥ 1, got {sm.npoints}.")
         if sm.smoother == "savgol":
             if sm.npoints % 2 == 0 or sm.npoints > n_full:
                 fail("SMOOTHER", f"savgol needs an odd 'npoints' ≤ the number of layers ({n_full}), got {sm.npoints}.")
             if int(sm.order) != sm.order or sm.order < 0:
-                fail("SMOOTHER", f"'order' must be a whole number ≥ 0, got {sm.order!r}.")
+                fail("SMOOTHER", f"'order' must be a whole number ≥ 0, got {sm.order}.")
             if sm.order >= sm.npoints - 1:
                 fail("SMOOTHER", f"savgol with npoints={sm.npoints} and order={sm.order} fits every window "
                                  "exactly, so it leaves the profile unchanged (the reference's _SMOOTHER 3/2 "
@@ -258,7 +309,12 @@ class GeneratorSettings:
         if not (np.isfinite(plo) and np.isfinite(phi)) or plo >= phi:
             fail("ER_PLOT_RANGE", f"must be two resistivities lo < hi, got [{plo}, {phi}].")
         if int(self.seed) != self.seed or self.seed < 0:
-            fail("SEED", f"must be a whole number ≥ 0, got {self.seed!r}.")
+            fail("SEED", f"must be a whole number ≥ 0, got {self.seed}.")
+        if not (np.isfinite(self.random_share) and 0 <= self.random_share <= 1):
+            fail("RANDOM_SHARE", f"must be a share from 0 to 1, got {float(self.random_share)!r}.")
+        clo, chi = self.random_corr_length
+        if not (np.isfinite(clo) and np.isfinite(chi)) or clo <= 0 or chi < clo:
+            fail("RANDOM_CORR_LENGTH", f"must be two lengths 0 < min ≤ max (m), got [{clo}, {chi}].")
         self.layerings()  # name clashes
         return self
 
@@ -291,6 +347,8 @@ class GeneratorSettings:
             "REVERSE": bool(self.reverse),
             "ER_PLOT_RANGE": [float(v) for v in self.er_plot_range],
             "SEED": int(self.seed),
+            "RANDOM_SHARE": float(self.random_share),
+            "RANDOM_CORR_LENGTH": [float(v) for v in self.random_corr_length],
         }
         if self.fid_list:
             d["FID_LIST"] = list(self.fid_list)
@@ -322,7 +380,7 @@ class GeneratorSettings:
             if isinstance(v, bool) or not isinstance(v, (int, float)):
                 raise GeneratorSettingsError(f"{key}: must be a number, got {v!r}.")
             if cast is int and int(v) != v:
-                raise GeneratorSettingsError(f"{key}: must be a whole number, got {v!r}.")
+                raise GeneratorSettingsError(f"{key}: must be a whole number, got {v}.")
             return cast(v)
 
         def pair(key, cast=float):
@@ -358,7 +416,8 @@ class GeneratorSettings:
                   "REVERSE": ("reverse", flag), "SEED": ("seed", lambda k: num(k, int)),
                   "NEXTRACTION_RANGE": ("nextraction_range", lambda k: pair(k, int)),
                   "BOUNDS": ("bounds", pair), "EXAG_FACTORS": ("exag_factors", pair),
-                  "ER_PLOT_RANGE": ("er_plot_range", pair),
+                  "ER_PLOT_RANGE": ("er_plot_range", pair), "RANDOM_SHARE": ("random_share", num),
+                  "RANDOM_CORR_LENGTH": ("random_corr_length", pair),
                   "LAYER_EDGES": ("layer_edges", edges), "LAYER_EDGES_6": ("layer_edges_6", edges),
                   "LAYER_EDGES_4": ("layer_edges_4", edges), "DEEP_LAYER_EDGES": ("deep_layer_edges", edges)}
         for key, (attr, conv) in simple.items():
@@ -426,49 +485,13 @@ def _smoother_from(v) -> SmootherSettings:
 def _check_edges(key, edges, start):
     e = np.asarray(edges, dtype=float)
     if e.ndim != 1 or len(e) < 2:
-        raise GeneratorSettingsError(f"{key}: needs at least two depths (one layer), got {list(edges)}.")
+        raise GeneratorSettingsError(f"{key}: needs at least two depths (one layer), got {e.tolist()}.")
     if not np.all(np.isfinite(e)):
-        raise GeneratorSettingsError(f"{key}: depths must be finite numbers, got {list(edges)}.")
+        raise GeneratorSettingsError(f"{key}: depths must be finite numbers, got {e.tolist()}.")
     if abs(e[0] - start) > 1e-9:
         raise GeneratorSettingsError(f"{key}: must start at {start:g} m, got {e[0]:g} m.")
     if np.any(np.diff(e) <= 0):
-        raise GeneratorSettingsError(f"{key}: depths must increase strictly, got {list(edges)}.")
-
-
-# --------------------------------------------------------------------------------------------
-# resampling
-
-
-def resampling_matrix(edges_from, edges_to) -> np.ndarray:
-    """(L_from, L_to) weights W so that ``ec_to = ec_from @ W`` is the thickness-weighted mean of
-    conductivity over each target layer. The source's last layer is a half-space (extends to ∞), so
-    a target layer below the source's last edge takes that layer's value. Columns sum to 1."""
-    ef = np.asarray(edges_from, dtype=float)
-    et = np.asarray(edges_to, dtype=float)
-    for name, e in (("edges_from", ef), ("edges_to", et)):
-        if e.ndim != 1 or len(e) < 2 or not np.all(np.isfinite(e)) or np.any(np.diff(e) <= 0):
-            raise ValueError(f"{name} must be ≥ 2 finite, strictly increasing depths, got {e.tolist()}.")
-    if et[0] < ef[0] - 1e-12:
-        raise ValueError(f"edges_to start at {et[0]:g} m, above the source's top {ef[0]:g} m.")
-    top_f, bot_f = ef[:-1], ef[1:].copy()
-    bot_f[-1] = np.inf
-    top_t, bot_t = et[:-1], et[1:]
-    overlap = np.minimum(bot_f[:, None], bot_t[None, :]) - np.maximum(top_f[:, None], top_t[None, :])
-    return np.clip(overlap, 0.0, None) / (bot_t - top_t)[None, :]
-
-
-def resample_layers(ec, edges_from, edges_to) -> np.ndarray:
-    """Resample layered conductivity models to other layer edges.
-
-    ec: (N, L_from) or (L_from,) conductivity (S/m); returns (N, L_to) or (L_to,). Each target
-    layer is the thickness-weighted arithmetic mean of the source conductivity over the overlap, so
-    the depth-integrated conductance is preserved; a target layer extending below the source's last
-    edge uses the source's last layer (half-space)."""
-    ec = np.asarray(ec, dtype=float)
-    w = resampling_matrix(edges_from, edges_to)
-    if ec.shape[-1] != w.shape[0]:
-        raise ValueError(f"ec has {ec.shape[-1]} layers but edges_from define {w.shape[0]}.")
-    return ec @ w
+        raise GeneratorSettingsError(f"{key}: depths must increase strictly, got {e.tolist()}.")
 
 
 # --------------------------------------------------------------------------------------------
@@ -537,9 +560,9 @@ class ProfileCells:
         distance = np.asarray(distance, dtype=float)
         if self.electrode_x is None:
             return np.full(distance.shape, np.nan), np.full(distance.shape, np.nan)
-        from .ert import _interp_polyline
+        from .ert import interp_polyline
 
-        return _interp_polyline(distance, self.electrode_distance_m, self.electrode_x, self.electrode_y)
+        return interp_polyline(distance, self.electrode_distance_m, self.electrode_x, self.electrode_y)
 
 
 @dataclass
@@ -560,8 +583,10 @@ class ExtractionLocation:
     model_mean_ohmm: np.ndarray  # pre-processed
     model_std_ohmm: np.ndarray
     direction: np.ndarray  # +1 up, -1 down, 0 flat (forward models)
-    models_ohmm: np.ndarray  # (n_models, L_full): [average, fwd1, rev1, fwd2, rev2, …]
-    model_kind: np.ndarray  # (n_models,) 0 average, 1 forward, 2 reverse
+    models_ohmm: np.ndarray  # (n_models, L_full): [average, fwd1, rev1, fwd2, rev2, …, random…]
+    model_kind: np.ndarray  # (n_models,) 0 average, 1 forward, 2 reverse, 3 smooth random
+    model_std_log10: np.ndarray | None = None  # "lognormal": pre-processed std of log10 ρ per layer
+    limits_ohmm: np.ndarray | None = None  # "lognormal": (2, L_full) lower/upper limit of the drawn ρ
 
 
 @dataclass
@@ -574,10 +599,15 @@ class ProfileSummary:
     n_drawn: int
     n_locations: int
     notes: list = field(default_factory=list)
+    site_range_ohmm: tuple | None = None  # (min, max) ρ of the random models (None: none drawn)
 
     def to_json(self) -> dict:
         d = asdict(self)
         d["usable_m"] = [round(float(v), 6) for v in self.usable_m]
+        if self.site_range_ohmm is None:
+            del d["site_range_ohmm"]
+        else:
+            d["site_range_ohmm"] = [float(v) for v in self.site_range_ohmm]
         for k in ("electrode_spacing_m", "width_m"):
             d[k] = round(float(d[k]), 9)
         return d
@@ -721,6 +751,32 @@ def preprocess_average(bin_mean, bin_std, edges, settings: GeneratorSettings, k_
     return m, s, notes
 
 
+def preprocess_log_std(bin_std_log10, settings: GeneratorSettings, k_unit: int = 1) -> np.ndarray:
+    """The spread of the "lognormal" draws: std of log10 ρ per layer, pre-processed like the
+    resistivity std (NaN → median; < MIN_STD_LOG10 → the median, at least MIN_STD_LOG10; top unit ×
+    N0_SCALER, last layer × NEND_SCALER)."""
+    s = np.array(bin_std_log10, dtype=float)
+    ok = np.isfinite(s)
+    s[~ok] = np.median(s[ok]) if np.any(ok) else MIN_STD_LOG10
+    small = s < MIN_STD_LOG10
+    if np.any(small):
+        s[small] = max(float(np.median(s)), MIN_STD_LOG10)
+    s[:k_unit] *= settings.n0_scaler
+    s[-1] *= settings.nend_scaler
+    return s
+
+
+def box_limits(values_ohmm, m, bounds) -> np.ndarray:
+    """(2, L) lower/upper limits of the "lognormal" draws of one box: the min–max of the box's cell
+    resistivities within BOUNDS, widened per layer to include the average model ``m``."""
+    lo, hi = (float(v) for v in bounds)
+    v = np.asarray(values_ohmm, dtype=float)
+    vmin = min(max(float(v.min()), lo), hi)
+    vmax = max(min(float(v.max()), hi), lo)
+    m = np.asarray(m, dtype=float)
+    return np.vstack([np.minimum(vmin, m), np.maximum(vmax, m)])
+
+
 def direction_vector(m, restrict_nend: bool, k_unit: int = 1) -> np.ndarray:
     """Sign of the change towards the next deeper layer (+1, -1, 0); the last layer copies the
     layer above (RESTRICT_NEND) or is 0; the top unit takes the direction of its bottom layer."""
@@ -734,19 +790,30 @@ def direction_vector(m, restrict_nend: bool, k_unit: int = 1) -> np.ndarray:
     return np.sign(f).astype(np.int8)
 
 
-def draw_models(m, s, direction, settings: GeneratorSettings, rng, k_unit: int = 1, edges=None):
-    """(models (n, L), kind (n,)) resistivity models: row 0 = ``m``, then NMODELS times a forward
-    draw followed (REVERSE) by its reverse partner. Vectorised: one random block per direction."""
+def draw_models(m, s, direction, settings: GeneratorSettings, rng, k_unit: int = 1, edges=None,
+                n_models: int | None = None, s_log10=None, limits_ohmm=None):
+    """(models (n, L), kind (n,)) resistivity models: row 0 = ``m``, then ``n_models`` (default
+    NMODELS) times a forward draw followed (REVERSE) by its reverse partner. Vectorised: one random
+    block per direction.
+
+    "lognormal" uses ``s_log10`` (std of log10 ρ per layer; default s/(m·ln 10)) and
+    ``limits_ohmm`` ((2, L) lower/upper limits; default BOUNDS)."""
     m = np.asarray(m, dtype=float)
     s = np.asarray(s, dtype=float)
     d = np.asarray(direction)
     L = len(m)
-    M = int(settings.nmodels)
+    M = int(settings.nmodels if n_models is None else n_models)
     k_dn, k_up = (float(v) for v in settings.exag_factors)
     lo, hi = (float(v) for v in settings.bounds)
-    blocks = [_draw_block(m, s, d, k_dn, k_up, lo, hi, rng.random((M, L)), settings.distribution)]
+    log_spread = None
+    if settings.distribution == "lognormal":
+        s_log = s / (m * math.log(10.0)) if s_log10 is None else np.asarray(s_log10, dtype=float)
+        lim = np.array([[lo], [hi]]) * np.ones((2, L)) if limits_ohmm is None else np.asarray(limits_ohmm, float)
+        log_spread = (s_log, lim[0], lim[1])
+    blocks = [_draw_block(m, s, d, k_dn, k_up, lo, hi, rng.random((M, L)), settings.distribution, log_spread)]
     if settings.reverse:
-        blocks.append(_draw_block(m, s, -d, k_dn, k_up, lo, hi, rng.random((M, L)), settings.distribution))
+        blocks.append(_draw_block(m, s, -d, k_dn, k_up, lo, hi, rng.random((M, L)), settings.distribution,
+                                  log_spread))
     drawn = np.empty((M * len(blocks), L))
     kind = np.empty(1 + M * len(blocks), dtype=np.int8)
     kind[0] = 0
@@ -756,15 +823,31 @@ def draw_models(m, s, direction, settings: GeneratorSettings, rng, k_unit: int =
     thick = np.diff(np.asarray(edges, float)) if edges is not None else np.ones(L)
     if k_unit > 1:
         drawn[:, :k_unit - 1] = drawn[:, k_unit - 1:k_unit]
-    if settings.smoother.apply_all and settings.smoother.smoother != "none":
+    if settings.smoother.apply_all and settings.smoother.smoother != "none" and len(drawn):
         drawn = _tie_top(smooth(drawn, settings.smoother), k_unit, thick)
         drawn = np.clip(drawn, lo, hi)
+        if log_spread is not None:
+            drawn = np.clip(drawn, log_spread[1], log_spread[2])
     return np.vstack([m[None, :], drawn]), kind
 
 
-def _draw_block(m, s, d, k_dn, k_up, lo, hi, u, distribution):
+def _draw_block(m, s, d, k_dn, k_up, lo, hi, u, distribution, log_spread=None):
     """One block of models for direction vector ``d`` (+1 up / -1 down / 0 flat) from uniforms ``u``."""
     up, dn = d > 0, d < 0
+    if distribution == "lognormal":
+        from scipy.special import ndtr, ndtri
+
+        s_log, lim_lo, lim_hi = log_spread
+        lm = np.log10(m)
+        w_up, w_dn = k_up * s_log, k_dn * s_log
+        with np.errstate(divide="ignore", invalid="ignore"):  # Z on [0, b]: b < 1 where k·s crosses the limit
+            b_up = np.where(w_up > 0, np.clip((np.log10(lim_hi) - lm) / w_up, 0.0, 1.0), 0.0)
+            b_dn = np.where(w_dn > 0, np.clip((lm - np.log10(lim_lo)) / w_dn, 0.0, 1.0), 0.0)
+        b = np.where(up, b_up, np.where(dn, b_dn, 0.0))
+        z = np.clip(ndtri(0.5 + u * (ndtr(b) - 0.5)), 0.0, b)  # N(0,1) truncated to [0, b]
+        step = np.where(up, w_up, np.where(dn, -w_dn, 0.0)) * z
+        out = np.where(step == 0.0, m, 10.0 ** (lm + step))
+        return np.clip(out, lim_lo, lim_hi)
     if distribution == "normal":
         cap_up = min(0.1, 1.0 / k_up) if k_up > 0 else 0.1
         cap_dn = min(0.1, 1.0 / k_dn) if k_dn > 0 else 0.1
@@ -781,6 +864,41 @@ def _draw_block(m, s, d, k_dn, k_up, lo, hi, u, distribution):
     a = np.where(up, m, env_dn)
     b = np.where(dn, m, env_up)
     return a + u * (b - a)
+
+
+def draw_random_models(n: int, edges, site_range_ohmm, corr_length, rng, k_unit: int = 1) -> np.ndarray:
+    """(n, L) smooth random resistivity models over the layering ``edges``, every value inside
+    ``site_range_ohmm`` (min, max).
+
+    log10 EC at the layer midpoints = centre + span·(f − mid f)/(max f − min f) with f = a Gaussian
+    random field (unit variance, squared-exponential correlation, length log-uniform in
+    ``corr_length``) plus a linear depth trend t·β (t from −1 at the top to +1 at the bottom
+    midpoint, β uniform in ±RANDOM_TREND_MAX: either sign); span uniform in [0, site span], centre
+    uniform where the whole model fits. The top ``k_unit`` layers are tied (thickness-weighted)."""
+    edges = np.asarray(edges, dtype=float)
+    L = len(edges) - 1
+    if n <= 0:
+        return np.empty((0, L))
+    rho_lo, rho_hi = (float(v) for v in site_range_ohmm)
+    a, b = -math.log10(rho_hi), -math.log10(rho_lo)  # log10 EC range
+    la, lb = (math.log(float(v)) for v in corr_length)
+    ell = np.exp(la + rng.random(n) * (lb - la))
+    g0 = rng.standard_normal((n, L))
+    beta = RANDOM_TREND_MAX * (2.0 * rng.random(n) - 1.0)
+    span = (b - a) * rng.random(n)
+    centre = a + 0.5 * span + rng.random(n) * (b - a - span)
+    z = 0.5 * (edges[:-1] + edges[1:])
+    dz = z[:, None] - z[None, :]
+    cov = np.exp(-0.5 * (dz[None, :, :] / ell[:, None, None]) ** 2) + RANDOM_JITTER * np.eye(L)
+    field_ = np.einsum("nij,nj->ni", np.linalg.cholesky(cov), g0)
+    t = 2.0 * (z - z[0]) / (z[-1] - z[0]) - 1.0 if L > 1 else np.zeros(L)
+    f = _tie_top(beta[:, None] * t[None, :] + field_, k_unit, np.diff(edges))
+    fmin, fmax = f.min(axis=1), f.max(axis=1)
+    width = fmax - fmin
+    with np.errstate(divide="ignore", invalid="ignore"):
+        unit = np.where(width[:, None] > 0, (f - 0.5 * (fmin + fmax)[:, None]) / width[:, None], 0.0)
+    log_ec = centre[:, None] + span[:, None] * unit
+    return np.clip(10.0 ** (-log_ec), rho_lo, rho_hi)
 
 
 # --------------------------------------------------------------------------------------------
@@ -804,6 +922,10 @@ def generate_profile(cells: ProfileCells, settings: GeneratorSettings, first_loc
                      f"took {len(centres)}")
     # the binning edges of the top unit: bin the unit as one layer
     bin_edges = np.r_[edges[0], edges[k_unit:]]
+    n_box = int(settings.nmodels) - settings.random_pairs()  # forward draws per box
+    n_random = settings.random_pairs() * (2 if settings.reverse else 1)
+    lognormal = settings.distribution == "lognormal"
+    site_lo, site_hi = math.inf, -math.inf
     locations = []
     order = np.argsort(cells.distance_m, kind="stable")
     ds = cells.distance_m[order]
@@ -829,13 +951,28 @@ def generate_profile(cells: ProfileCells, settings: GeneratorSettings, first_loc
         m, s, pnotes = preprocess_average(bin_mean, bin_std, edges, settings, k_unit)
         notes += [f"box at {xm:.2f} m: {n}" for n in pnotes]
         direction = direction_vector(m, settings.restrict_nend, k_unit)
-        models, kind = draw_models(m, s, direction, settings, rng, k_unit, edges)
+        s_log = limits = None
+        if lognormal:
+            std_log_u = bin_statistics(cells.depth_m[sel], np.log10(vals), bin_edges)[1]
+            s_log = preprocess_log_std(np.r_[np.repeat(std_log_u[:1], k_unit), std_log_u[1:]], settings, k_unit)
+            limits = box_limits(vals, m, settings.bounds)
+        models, kind = draw_models(m, s, direction, settings, rng, k_unit, edges, n_models=n_box,
+                                   s_log10=s_log, limits_ohmm=limits)
+        site_lo, site_hi = min(site_lo, float(vals.min())), max(site_hi, float(vals.max()))
         locations.append(ExtractionLocation(
             cells.profile, first_location_id + len(locations), float(xm), float(xs[j]), float(ys[j]),
             float(np.interp(xm, ed, cells.electrode_elevation_m)), float(width), sel,
-            bin_mean, bin_std, bin_cnt, m, s, direction, models, kind))
+            bin_mean, bin_std, bin_cnt, m, s, direction, models, kind, s_log, limits))
+    site_range = None
+    if n_random and locations:  # after all box draws: the site range needs every box
+        lo, hi = (float(v) for v in settings.bounds)
+        site_range = (min(max(site_lo, lo), hi), max(min(site_hi, hi), lo))
+        for loc in locations:
+            extra = draw_random_models(n_random, edges, site_range, settings.random_corr_length, rng, k_unit)
+            loc.models_ohmm = np.vstack([loc.models_ohmm, extra])
+            loc.model_kind = np.r_[loc.model_kind, np.full(n_random, 3, dtype=np.int8)]
     summary = ProfileSummary(cells.profile, int(len(cells.distance_m)), spacing, width, (first, last),
-                             n_drawn, len(locations), notes)
+                             n_drawn, len(locations), notes, site_range)
     return locations, summary
 
 
@@ -924,9 +1061,11 @@ def _assemble(locations, summaries, settings: GeneratorSettings, crs, notes) -> 
 
 
 __all__ = [
-    "REFERENCE_DEFAULTS", "SHIPPED_SETTINGS", "EXTRA_DEFAULTS", "GeneratorSettings", "SmootherSettings",
+    "REFERENCE_DEFAULTS", "SHIPPED_SETTINGS", "EXTRA_DEFAULTS", "CHANGED_DEFAULTS", "REFERENCE_DRAWING",
+    "GeneratorSettings", "SmootherSettings",
     "GeneratorSettingsError", "GenerationError", "ProfileCells", "ExtractionLocation", "ProfileSummary",
-    "GenerationResult", "resampling_matrix", "resample_layers", "profile_rng", "usable_range",
+    "GenerationResult", "profile_rng", "usable_range",
     "choose_extraction_positions", "bin_statistics", "smoothing_matrix", "smooth", "preprocess_average",
-    "direction_vector", "draw_models", "generate_profile", "generate_training_models",
+    "direction_vector", "draw_models", "preprocess_log_std", "box_limits", "draw_random_models",
+    "generate_profile", "generate_training_models",
 ]
