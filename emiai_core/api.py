@@ -113,7 +113,7 @@ def _load_model(model, column_names):
 
 
 def predict(gdf, model=None, eca_fields=None, nonpositive: str = "drop", misfit_model: str = "FSlin",
-            add_coarse: bool = False):
+            add_coarse: bool = False, method: str | None = None):
     """Predict EC depth models at every survey point — what ``emiai:predictec`` writes.
 
     gdf: survey points with ECa in mS/m (coil-named columns such as VCP0.32, or GF Cond.1…);
@@ -122,10 +122,12 @@ def predict(gdf, model=None, eca_fields=None, nonpositive: str = "drop", misfit_
     (as predictec chooses it); eca_fields: the ECa
     columns in the model's coil order (None = found by name); nonpositive: 'drop' or 'fail' for
     points with ECa ≤ 0; misfit_model: forward model of MISFIT_PCT ('FSlin', 'CS', 'FSeq');
-    add_coarse: also the coarser layerings. Returns the predicted points (input columns + EC_… in
-    mS/m, MISFIT_PCT, EXTRAPOL, FLOORED); skipped points are left out and counted in attrs.
+    add_coarse: also the coarser layerings; method: 'network', 'refine' (physics refinement of the
+    network's prediction) or 'invert' (no network), default as predictec. Returns the predicted
+    points (input columns + EC_… in mS/m, MISFIT_PCT, EXTRAPOL, FLOORED, …); skipped points are
+    left out and counted in attrs.
     """
-    from .prediction import predict_survey, replaced_input_fields
+    from .prediction import DEFAULT_METHOD, predict_survey, replaced_input_fields
 
     names = [str(c) for c in gdf.columns if c != gdf.geometry.name]
     model = _load_model(model, names)
@@ -138,7 +140,8 @@ def predict(gdf, model=None, eca_fields=None, nonpositive: str = "drop", misfit_
     heights = None
     if HEIGHT_FIELD in gdf.columns and np.issubdtype(gdf[HEIGHT_FIELD].dtype, np.number):
         heights = gdf[HEIGHT_FIELD].to_numpy(dtype=float)
-    pred = predict_survey(model, eca, nonpositive, misfit_model, heights, add_coarse=add_coarse)
+    pred = predict_survey(model, eca, nonpositive, misfit_model, heights, add_coarse=add_coarse,
+                          method=method or DEFAULT_METHOD)
     _warn(pred.warnings)
     out = gdf.loc[pred.used].drop(columns=replaced_input_fields(names, [f.name for f in pred.fields]))
     out = out.copy()

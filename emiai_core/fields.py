@@ -18,17 +18,19 @@ from .instruments import INSTRUMENTS, parse_coil
 # --- per-point fields --------------------------------------------------------------------------
 HEIGHT_FIELD = "HEIGHT_M"  # instrument height above ground (m), written by importsurvey
 MISFIT_FIELD = "MISFIT_PCT"  # relative RMS data misfit (%) of a predicted model
+NET_MISFIT_FIELD = "NET_MISFIT_PCT"  # the same for the network's prediction before refinement
 EXTRAPOLATED_FIELD = "EXTRAPOL"  # 1 = measured ECa outside the model's training range
 FLOORED_FIELD = "FLOORED"  # number of predicted values raised to the model's EC floor (or ceiling)
 OOD_SCORE_FIELD = "OOD_SCORE"  # distance of the ECa vector to the training inputs (Mahalanobis, log10)
-PREDICTION_FLAG_FIELDS = (MISFIT_FIELD, OOD_SCORE_FIELD, EXTRAPOLATED_FIELD, FLOORED_FIELD)
+PREDICTION_FLAG_FIELDS = (MISFIT_FIELD, NET_MISFIT_FIELD, OOD_SCORE_FIELD, EXTRAPOLATED_FIELD, FLOORED_FIELD)
 
 #: What each field holds, for field comments and help texts.
 FIELD_COMMENTS = {
     HEIGHT_FIELD: "instrument height above ground (m)",
     MISFIT_FIELD: "relative RMS misfit (%)",
+    NET_MISFIT_FIELD: "relative RMS misfit (%) of the network's prediction before refinement",
     EXTRAPOLATED_FIELD: "1 = ECa outside the training range",
-    FLOORED_FIELD: "predicted values raised to the EC floor",
+    FLOORED_FIELD: "predicted values moved into the model's EC bounds (raised to the floor, or lowered)",
     OOD_SCORE_FIELD: "distance of the log10 ECa to the training inputs (Mahalanobis)",
 }
 
@@ -253,7 +255,7 @@ CANCELED_MESSAGE = "Canceled by the user; no output was written."
 __all__ = [
     "CANCELED_MESSAGE", "COIL_FIELD_RE", "EC_PREFIX", "EC_STD_PREFIX", "ERT_CELL_FIELDS", "ERT_CELL_REQUIRED",
     "ERT_TRACE_FIELDS", "EXTRAPOLATED_FIELD", "FIELD_COMMENTS", "FLOORED_FIELD", "FORWARD_MODELS",
-    "FORWARD_MODEL_LABELS", "GF_CHANNEL_RE", "HEIGHT_FIELD", "LAYER_PREFIXES", "MISFIT_FIELD",
+    "FORWARD_MODEL_LABELS", "GF_CHANNEL_RE", "HEIGHT_FIELD", "LAYER_PREFIXES", "MISFIT_FIELD", "NET_MISFIT_FIELD",
     "NONPOSITIVE_POLICIES", "OOD_SCORE_FIELD", "PREDICTION_FLAG_FIELDS", "coil_field_name", "coil_fields",
     "edges_from_field_names", "finest_layering", "gf_channel", "halfspace_field_name", "instrument_keys",
     "is_layer_field", "layer_field_names", "layer_labels", "match_eca_fields", "parse_coil_field",

@@ -18,6 +18,7 @@ from .fields import (
     FORWARD_MODELS,
     HEIGHT_FIELD,
     MISFIT_FIELD,
+    NET_MISFIT_FIELD,
     NONPOSITIVE_POLICIES,
     OOD_SCORE_FIELD,
     PREDICTION_FLAG_FIELDS,
@@ -28,10 +29,15 @@ from .fields import (
 )
 from .forward import forward_eca
 from .instruments import as_coils, parse_coil
+from .layering import resample_layers
 
 MS_PER_S = 1000.0  # mS/m per S/m
 HEIGHT_TOLERANCE_M = 0.005  # a survey height this close to the model's is the model's
 EC_COMMENT = "EC (mS/m)"
+METHODS = ("network", "refine", "invert")
+METHOD_LABELS = {"network": "Network only", "refine": "Network + physics refinement (fits the measured ECa)",
+                 "invert": "Inversion without a network (Gauss-Newton from a homogeneous start)"}
+DEFAULT_METHOD = "network"  # what predictec and api.predict do unless told
 
 
 @dataclass
@@ -115,6 +121,31 @@ class SurveyPrediction:
         return lines
 
 
+def data_misfit_pct_all(eca, ec, edges, groups, forward_model) -> np.ndarray:
+    """data_misfit_pct over soundings grouped by height: groups = [(mask, coils), …]."""
+    out = np.zeros(len(eca))
+    for at, coils in groups:
+        out[at] = data_misfit_pct(eca[at], ec[at], edges, coils, forward_model)
+    return out
+
+
+def refinement_settings(model, forward_model: str, method: str):
+    """InversionSettings for a model: its training noise and the regularisation stored in its file
+    (``refinement``, tuned on training profiles) or the defaults; 'invert' iterates more."""
+    from .inversion import InversionSettings
+
+    stored = (getattr(model, "metadata", {}) or {}).get("refinement") or {}
+    base = InversionSettings()
+    noise = float(getattr(model, "noise_relative", 0.0) or base.noise_relative)
+    return InversionSettings(
+        forward_model=forward_model, noise_relative=noise,
+        vertical_smoothing=float(stored.get("vertical_smoothing") or base.vertical_smoothing),
+        prior_weight=float(stored.get("prior_weight") or base.prior_weight) if method == "refine" else 0.01,
+        n_iter=int(stored.get("n_iter") or base.n_iter) if method == "refine" else 8,
+        bounds_S_m=tuple(getattr(model, "ec_bounds", None) or base.bounds_S_m) if method == "refine"
+        else base.bounds_S_m)
+
+
 def data_misfit_pct(eca_measured, ec, layer_edges, coils, forward_model="FSlin") -> np.ndarray:
     """Relative RMS misfit (%) between measured ECa and the forward response of models ``ec``.
 
@@ -125,7 +156,7 @@ def data_misfit_pct(eca_measured, ec, layer_edges, coils, forward_model="FSlin")
     return 100.0 * np.sqrt(np.mean(rel * rel, axis=1))
 
 
-def output_fields(model, forward_model: str, add_coarse: bool = False) -> tuple[list, list]:
+def output_fields(model, forward_model: str, add_coarse: bool = False, method: str = "network") -> tuple[list, list]:
     """(output layerings written (indices into model.output_layerings()), OutputField list) of a
     prediction table: the finest layering first, the coarser ones on request (a name already taken
     gets a '_L<n>' suffix), the ensemble spread of the finest layering (ECSTD_…) and the half-space
@@ -142,7 +173,10 @@ def output_fields(model, forward_model: str, add_coarse: bool = False) -> tuple[
                 for n in layer_field_names(layerings[0], EC_STD_PREFIX)]
         out.append(OutputField(halfspace_field_name(layerings[0][-1]), "double",
                                f"EC (mS/m) of the half-space below {layerings[0][-1]:g} m"))
-    out.append(OutputField(MISFIT_FIELD, "double", f"{FIELD_COMMENTS[MISFIT_FIELD]}, {forward_model}"))
+    how = {"refine": ", after refinement", "invert": ", inversion"}.get(method, "")
+    out.append(OutputField(MISFIT_FIELD, "double", f"{FIELD_COMMENTS[MISFIT_FIELD]}, {forward_model}{how}"))
+    if method == "refine":
+        out.append(OutputField(NET_MISFIT_FIELD, "double", f"{FIELD_COMMENTS[NET_MISFIT_FIELD]}, {forward_model}"))
     if _is_ensemble(model):
         out.append(OutputField(OOD_SCORE_FIELD, "double", FIELD_COMMENTS[OOD_SCORE_FIELD]))
     out += [OutputField(n, "int", FIELD_COMMENTS[n]) for n in (EXTRAPOLATED_FIELD, FLOORED_FIELD)]
@@ -186,16 +220,21 @@ def units_warning(eca_mS_m):
     return None
 
 
-def predict_survey(model, eca_mS_m, nonpositive: str = "drop",
-                   forward_model: str = "FSlin", heights_m=None, add_coarse: bool = False) -> SurveyPrediction:
+def predict_survey(model, eca_mS_m, nonpositive: str = "drop", forward_model: str = "FSlin", heights_m=None,
+                   add_coarse: bool = False, method: str = "network") -> SurveyPrediction:
     """Predict EC for survey ECa (N, n_coils) in mS/m, in the order of model.measured_coils.
 
     nonpositive: 'drop' (skip points with ECa <= 0 and count them) or 'fail' (raise ValueError).
     Points with a missing value (NaN) are always skipped and counted. forward_model: forward model
     of the data misfit ('FSlin', 'CS', 'FSeq'). heights_m: (N,) instrument height of each point (m);
     the misfit is computed at that height (NaN or None: the model's coil heights). add_coarse: also
-    put the coarser layerings in the output table.
+    put the coarser layerings in the output table. method: 'network' (the network's prediction),
+    'refine' (the network's prediction refined with physics to fit the data, emiai_core.inversion)
+    or 'invert' (a regularised inversion from a homogeneous start on the model's layering, no
+    network). MISFIT_PCT is then the misfit after refinement, NET_MISFIT_PCT the network's.
     """
+    if method not in METHODS:
+        raise ValueError(f"Unknown method '{method}': use one of {', '.join(METHODS)}.")
     if nonpositive not in NONPOSITIVE_POLICIES:
         raise ValueError(f"Unknown policy for ECa <= 0 '{nonpositive}': use one of {', '.join(NONPOSITIVE_POLICIES)}.")
     if forward_model not in FORWARD_MODELS:
@@ -221,15 +260,33 @@ def predict_survey(model, eca_mS_m, nonpositive: str = "drop",
     ec_fine, edges = result.ec[0], layerings[0]
     if result.ec_halfspace is not None:  # the half-space below the target depth is part of the model
         ec_fine, edges = np.hstack([ec_fine, result.ec_halfspace[:, None]]), np.r_[edges, 2.0 * edges[-1]]
-    misfit = np.zeros(len(eca))
     heights = None if heights_m is None else np.asarray(heights_m, dtype=float)[used]
     if heights is None or not np.all(np.isfinite(heights)):
         heights = np.full(len(eca), np.nan)  # NaN = the model's own coil heights
+    groups = []  # soundings measured at one height, with the coils at that height
     for h in np.unique(heights):
         at = heights == h if np.isfinite(h) else np.isnan(heights)
-        coils = model.measured_coils if not np.isfinite(h) else as_coils(model.measured_coils, height=h)
+        groups.append((at, model.measured_coils if not np.isfinite(h) else as_coils(model.measured_coils, height=h)))
+    misfit = np.zeros(len(eca))
+    for at, coils in groups:
         misfit[at] = data_misfit_pct(eca[at], ec_fine[at], edges, coils, forward_model)
-    chosen, fields = output_fields(model, forward_model, add_coarse)
+    net_misfit = None
+    if method != "network":
+        from .inversion import homogeneous_start, refine
+
+        settings = refinement_settings(model, forward_model, method)
+        start = ec_fine if method == "refine" else homogeneous_start(eca, ec_fine.shape[1])
+        refined = np.empty_like(ec_fine)
+        for at, coils in groups:
+            out = refine(eca[at], start[at], edges, coils, settings)
+            refined[at], misfit[at] = out.ec, out.misfit_pct
+        net_misfit = None if method == "invert" else data_misfit_pct_all(eca, ec_fine, edges, groups, forward_model)
+        ec_fine = refined
+        n_t = len(layerings[0]) - 1
+        result.ec = [ec_fine[:, :n_t]] + [resample_layers(ec_fine, edges, e) for e in layerings[1:]]
+        if result.ec_halfspace is not None:
+            result.ec_halfspace = ec_fine[:, -1]
+    chosen, fields = output_fields(model, forward_model, add_coarse, method)
     ec_mS_m = [e * MS_PER_S for e in result.ec]
     hs = None if result.ec_halfspace is None else result.ec_halfspace * MS_PER_S
     values = dict(zip((f.name for f in fields if f.kind == "double"),
@@ -241,6 +298,8 @@ def predict_survey(model, eca_mS_m, nonpositive: str = "drop",
         values[halfspace_field_name(layerings[0][-1])] = hs
         values[OOD_SCORE_FIELD] = result.ood_score
     values[MISFIT_FIELD] = misfit
+    if net_misfit is not None:
+        values[NET_MISFIT_FIELD] = net_misfit
     values[EXTRAPOLATED_FIELD] = np.asarray(result.extrapolated, dtype=int)
     values[FLOORED_FIELD] = np.asarray(result.n_floored, dtype=int)
     return SurveyPrediction(used, int(missing.sum()), int(nonpos.sum()), ec_mS_m, result.ec_std_log10, hs,

@@ -31,19 +31,26 @@ def main() -> None:
     survey = OUT / "trimpley_survey.gpkg"
     models = OUT / "trimpley_ec_models.gpkg"
     slices = OUT / "trimpley_ec_slices.tif"
-    for p in (survey, models, slices):
+    spread = OUT / "trimpley_ec_uncertainty.tif"
+    for p in (survey, models, slices, spread):
         p.unlink(missing_ok=True)
     imp = run("emiai:importsurvey", INPUT=REPO / "demo/data/trimpLo.dat", INSTRUMENT=0, ORIENTATION=0,
               HEIGHT=0, OUTPUT=survey)
     pred = run("emiai:predictec", INPUT=survey, OUTPUT=models)
     ras = run("emiai:depthslices", INPUT=models, OUTPUT=slices)
+    outputs = [survey, models, slices]
+    if "ECSTD" in pred.get("LAYER_FIELDS", "") or pred.get("MODEL_NAME", "").startswith("emiai_tuwien_site"):
+        run("emiai:depthslices", INPUT=models, QUANTITY=1, OUTPUT=spread)
+        outputs.append(spread)
 
     from osgeo import gdal
 
+    gdal.UseExceptions()
     ds = gdal.Open(str(slices))
     print("\n=== emiAI demo: CMD-MiniExplorer survey at Trimpley (UK) → EC depth slices ===")
     print(f"survey points   : {imp.get('N_POINTS')} imported ({imp.get('N_SKIPPED', 0)} rows unreadable), "
           f"coils {imp.get('COILS')}")
+    print(f"model           : {pred.get('MODEL_NAME')} (embedded, chosen by the survey's coils)")
     print(f"predicted       : {pred['N_PREDICTED']} of {pred['N_INPUT']} points; skipped "
           f"{pred['N_SKIPPED_NONPOSITIVE']} with ECa <= 0 and {pred['N_SKIPPED_MISSING']} empty; "
           f"{pred['N_EXTRAPOLATED']} outside the model's training range; "
@@ -58,8 +65,17 @@ def main() -> None:
         a = band.ReadAsArray().astype(float)
         a = a[a != band.GetNoDataValue()]
         print(f"{band.GetDescription():<22}{a.min():9.2f}{np.median(a):9.2f}{a.max():9.2f}")
+    if spread in outputs:
+        sd = gdal.Open(str(spread))
+        med = []
+        for b in range(1, sd.RasterCount + 1):
+            band = sd.GetRasterBand(b)
+            a = band.ReadAsArray().astype(float)
+            med.append(float(np.median(a[a != band.GetNoDataValue()])))
+        print(f"uncertainty     : median ensemble spread of log10 EC per layer {min(med):.3f} … {max(med):.3f} "
+              f"(0.1 ≈ ±26 %)")
     print("\noutputs:")
-    for p in (survey, models, slices):
+    for p in outputs:
         print(f"  {p.relative_to(REPO)}")
     print("Open them in QGIS (the raster carries its EC style), or rerun any step with scripts/qgis_process.")
 

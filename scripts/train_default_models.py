@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -53,7 +54,8 @@ def main() -> None:
     profiles = [ProfileCells.from_georeferenced(ert.load_profile_folder(DATA / p)) for p in PROFILES]
     gen = GeneratorSettings(seed=args.seed)
     result = generate_training_models(profiles, gen, crs="EPSG:31256")
-    ts_path = args.reports / "training_set_all_profiles.npz"
+    work = tempfile.TemporaryDirectory(prefix="emiai-defaults-")
+    ts_path = Path(work.name) / "training_set_all_profiles.npz"  # ~30 MB: not kept
     save_training_set(ts_path, result.training_set)
     print(f"training set: {result.training_set.n_models} models at {len(result.locations)} locations "
           f"({time.time() - t0:.1f} s)", flush=True)
@@ -91,6 +93,7 @@ def main() -> None:
         print(f"{variant}: {out.name} {out.stat().st_size / 1e3:.0f} kB; test log10 RMSE {sc['log10_rmse_all']:.3f}, "
               f"MAE {sc['mae_mS_m_all']:.2f} mS/m, misfit median {report['data_misfit_pct']['median']:.2f} %; "
               f"{time.time() - t1:.0f} s", flush=True)
+    work.cleanup()
     print(f"total {time.time() - t0:.0f} s")
 
 

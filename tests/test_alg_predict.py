@@ -269,3 +269,24 @@ def test_instrument_height_travels_from_import_to_misfit(run_alg, tmp_path):
     on_ground = data_misfit_pct(eca, ec, model.finest.layer_edges, model.measured_coils, "CS")
     np.testing.assert_allclose([r["MISFIT_PCT"] for r in rows[:50]], at_h, rtol=1e-6)
     assert not np.allclose(at_h, on_ground, rtol=1e-3)
+
+
+def test_predictec_chooses_the_embedded_model_by_the_survey_coils(run_alg, reference_eca, tmp_path):
+    """MODEL empty and EMBEDDED_MODEL automatic: the VCP + HCP ensemble for a merged Lo/Hi survey,
+    the VCP ensemble for a Lo survey, and GF 'Cond.N' names taken as the VCP model's coils."""
+    from emiai_core.model_file import embedded_model_path, load_model
+
+    eca = reference_eca[0][:20]
+    six = point_layer(np.arange(20.0), np.zeros(20), {
+        **{f"VCP{s}": eca[:, k] for k, s in enumerate(("0.32", "0.71", "1.18"))},
+        **{f"HCP{s}": eca[:, k] * 1.1 for k, s in enumerate(("0.32", "0.71", "1.18"))}})
+    res = run_alg("emiai:predictec", {"INPUT": six, "OUTPUT": str(tmp_path / "six.gpkg")})
+    assert res["MODEL_NAME"] == "emiai_tuwien_site_cmd_miniexplorer_vcp_hcp" and res["N_PREDICTED"] == 20
+    names, rows, _ = read_layer(str(tmp_path / "six.gpkg"))
+    assert {"ECSTD_000_012", "EC_HS_150", "OOD_SCORE"} <= set(names)
+    assert all(r["ECSTD_060_072"] >= 0 for r in rows)
+    model = load_model(embedded_model_path(res["MODEL_NAME"]))
+    assert len(model.members) == 5 and model.metadata["training"]["rows"]["total"] > 50000
+    gf = point_layer(np.arange(20.0), np.zeros(20), {f"Cond.{k + 1} [mS/m]": eca[:, k] for k in range(3)})
+    res = run_alg("emiai:predictec", {"INPUT": gf, "OUTPUT": str(tmp_path / "gf.gpkg")})
+    assert res["MODEL_NAME"] == "emiai_tuwien_site_cmd_miniexplorer_vcp"

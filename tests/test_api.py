@@ -46,7 +46,7 @@ def test_readme_example_runs_outside_qgis(tmp_path):
     assert out.returncode == 0, out.stderr[-3000:]
     result = json.loads(next(line for line in out.stdout.splitlines() if line.startswith("RESULT "))[7:])
     assert result["type"] == "GeoDataFrame" and not result["qgis"]
-    layers = [c for c in result["columns"] if c.startswith("EC_")]
+    layers = [c for c in result["columns"] if re.fullmatch(r"EC_\d+_\d+", c)]
     assert layers[0] == "EC_000_012" and layers[-1] == "EC_132_150" and len(layers) == 12
     assert {"MISFIT_PCT", "EXTRAPOL", "FLOORED", "VCP0.32", "HEIGHT_M"} <= set(result["columns"])
     # the demo survey: 1816 readings, 350 with an ECa <= 0 (the numbers `make demo` prints)

@@ -65,6 +65,42 @@ class EmiAIAlgorithm(QgsProcessingAlgorithm):
             raise self.fail(f"Cannot overwrite the output {path} (read-only). Choose another path for {name}.")
         return dest
 
+    #: Instrument presets of the INSTRUMENT menu (keys of emiai_core.instruments.INSTRUMENTS) and
+    #: what the ORIENTATIONS menu keeps of a preset's coils (None = all).
+    ORIENTATION_CHOICES = ((("VCP",), "VCP only (e.g. a MiniExplorer Lo survey)"), (("HCP",), "HCP only (Hi survey)"),
+                           (None, "All (VCP + HCP: merged Lo and Hi surveys)"))
+
+    def add_coil_parameters(self, with_orientations: bool = False):
+        """The coil choice shared by algorithms: INSTRUMENT (the presets, then Custom), optionally
+        ORIENTATIONS (which of the preset's coils), COILS (custom EMagPy strings), HEIGHT (m)."""
+        from qgis.core import QgsProcessingParameterEnum, QgsProcessingParameterNumber, QgsProcessingParameterString
+
+        from emiai_core.fields import instrument_keys
+        from emiai_core.instruments import INSTRUMENTS
+
+        self.addParameter(QgsProcessingParameterEnum(
+            "INSTRUMENT", "Instrument", options=[INSTRUMENTS[k].label for k in instrument_keys()]
+            + ["Custom (COILS)"], defaultValue=0))
+        if with_orientations:
+            self.addParameter(QgsProcessingParameterEnum(
+                "ORIENTATIONS", "Coils of the instrument you measure with",
+                options=[label for _, label in self.ORIENTATION_CHOICES], defaultValue=0))
+        self.addParameter(QgsProcessingParameterString(
+            "COILS", "Custom coils (EMagPy strings, comma separated)", optional=True))
+        self.addParameter(QgsProcessingParameterNumber(
+            "HEIGHT", "Instrument height above ground (m)", QgsProcessingParameterNumber.Double,
+            defaultValue=0.0, minValue=0.0, maxValue=10.0))
+
+    def coils_from_parameters(self, parameters, context) -> list:
+        """The coils chosen with the parameters of add_coil_parameters."""
+        from emiai_core.fields import instrument_keys
+
+        orientations = None
+        if self.parameterDefinition("ORIENTATIONS") is not None:
+            orientations = self.ORIENTATION_CHOICES[self.parameterAsEnum(parameters, "ORIENTATIONS", context)][0]
+        return self.coils_parameter(parameters, context, "INSTRUMENT", "COILS", "HEIGHT", instrument_keys(),
+                                    orientations)
+
     def coils_parameter(self, parameters, context, instrument_param, coils_param, height_param, keys,
                         orientations=None) -> list:
         """The coils chosen by an instrument enum (``keys`` in menu order, then "Custom") or, for

@@ -12,13 +12,10 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
-from emiai_core.fields import FORWARD_MODEL_LABELS, FORWARD_MODELS, instrument_keys
+from emiai_core.fields import FORWARD_MODEL_LABELS, FORWARD_MODELS
 from emiai_core.forward_points import OUTPUT_SCALES
 
 from .base import EmiAIAlgorithm
-
-# The INSTRUMENT enum: the presets in emiai_core.instruments order, then "Custom (COILS)".
-INSTRUMENT_KEYS = instrument_keys()
 
 
 class ForwardResponseAlgorithm(EmiAIAlgorithm):
@@ -69,7 +66,6 @@ class ForwardResponseAlgorithm(EmiAIAlgorithm):
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        from emiai_core.instruments import INSTRUMENTS
 
         self.addParameter(QgsProcessingParameterFeatureSource(
             self.INPUT, "EC models: point layer with EC_<top>_<bottom> fields (mS/m)",
@@ -78,14 +74,7 @@ class ForwardResponseAlgorithm(EmiAIAlgorithm):
             self.TRAINING_SET, "…or EC models: emiAI training-set file", extension="npz", optional=True))
         self.addParameter(QgsProcessingParameterString(
             self.LAYERING, "Training-set layering (empty = the target layering, e.g. L12)", optional=True))
-        labels = [INSTRUMENTS[k].label for k in INSTRUMENT_KEYS] + ["Custom (COILS)"]
-        self.addParameter(QgsProcessingParameterEnum(
-            self.INSTRUMENT, "Instrument", options=labels, defaultValue=0))
-        self.addParameter(QgsProcessingParameterString(
-            self.COILS, "Custom coils (EMagPy strings, comma separated)", optional=True))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.HEIGHT, "Instrument height above ground (m)", QgsProcessingParameterNumber.Double,
-            defaultValue=0.0, minValue=0.0, maxValue=10.0))
+        self.add_coil_parameters()
         self.addParameter(QgsProcessingParameterEnum(
             self.FORWARD_MODEL, "Forward model", options=[FORWARD_MODEL_LABELS[m] for m in FORWARD_MODELS],
             defaultValue=0))
@@ -114,7 +103,7 @@ class ForwardResponseAlgorithm(EmiAIAlgorithm):
 
     # ------------------------------------------------------------------ helpers
     def _coils(self, parameters, context):
-        return self.coils_parameter(parameters, context, self.INSTRUMENT, self.COILS, self.HEIGHT, INSTRUMENT_KEYS)
+        return self.coils_from_parameters(parameters, context)
 
     def _settings(self, coils, parameters, context):
         """(noise fraction, seed, scale) with the scale checked against the coils."""

@@ -11,6 +11,7 @@ from qgis.core import (
 
 from emiai_core.fields import FORWARD_MODEL_LABELS, FORWARD_MODELS, NONPOSITIVE_POLICIES
 from emiai_core.model_file import EMBEDDED_MODELS
+from emiai_core.prediction import DEFAULT_METHOD, METHOD_LABELS, METHODS
 
 from .base import EmiAIAlgorithm
 
@@ -22,6 +23,7 @@ class PredictECAlgorithm(EmiAIAlgorithm):
     ECA_FIELDS = "ECA_FIELDS"
     EMBEDDED_MODEL = "EMBEDDED_MODEL"
     MODEL = "MODEL"
+    METHOD = "METHOD"
     NEGATIVE = "NEGATIVE"
     ADD_COARSE = "ADD_COARSE"
     MISFIT_MODEL = "MISFIT_MODEL"
@@ -41,6 +43,11 @@ class PredictECAlgorithm(EmiAIAlgorithm):
         "or the published TU Wien emiAI cascade (3 VCP ECa → 4 → 6 → 12 layers). All embedded models "
         "were trained on one Austrian field (EC about 5–300 mS/m): elsewhere they are a prior, not "
         "a calibration. Automatic = the ensemble whose coils the survey has (all six when present).<br>"
+        "<b>Method</b>: the network's prediction alone; or refined with physics so that its forward "
+        "response fits the measured ECa (regularised Levenberg-Marquardt on log10 EC with vertical "
+        "smoothing, starting from the network: MISFIT_PCT is then the misfit after refinement, "
+        "NET_MISFIT_PCT the network's); or an inversion without the network (from a homogeneous "
+        "start, on the model's layering: for sites without ERT).<br>"
         "<b>Non-positive ECa</b>: points with ECa ≤ 0 are dropped and counted (default) or make "
         "the run fail. Points with an empty value are skipped and counted.<br><br>"
         "Output: the input attributes plus one field per layer, EC in mS/m named "
@@ -52,9 +59,10 @@ class PredictECAlgorithm(EmiAIAlgorithm):
         "predicted model; OOD_SCORE (ensemble models) = distance of the point's log10 ECa vector to "
         "the training inputs; EXTRAPOL = 1 where the ECa lie outside what the model was trained on "
         "(ensemble: OOD_SCORE above the 99.5 % training quantile; cascade: a coil outside its training "
-        "range); FLOORED = number of predicted values below the model's EC floor "
-        "(0.1 mS/m for the default) that were raised to it, because a linear network output can be "
-        "≤ 0, which is not physical and would break the next stage's forward model."
+        "range); FLOORED = number of predicted values moved into the model's EC bounds: for an "
+        "ensemble, half the lowest and twice the highest EC it was trained on (it cannot know "
+        "beyond); for the published cascade, values below its floor of 0.1 mS/m (a linear network "
+        "output can be ≤ 0, which is not physical and would break the next stage's forward model)."
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802
@@ -70,6 +78,9 @@ class PredictECAlgorithm(EmiAIAlgorithm):
         self.addParameter(QgsProcessingParameterFile(
             self.MODEL, "Model file (e.g. from 'Train EC network'; empty = the embedded model)", extension="npz",
             optional=True))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.METHOD, "Method", options=[METHOD_LABELS[m] for m in METHODS],
+            defaultValue=METHODS.index(DEFAULT_METHOD)))
         self.addParameter(QgsProcessingParameterEnum(
             self.NEGATIVE, "Points with ECa ≤ 0", options=[
                 "Drop them, warn and count", "Fail"], defaultValue=0))
@@ -94,6 +105,7 @@ class PredictECAlgorithm(EmiAIAlgorithm):
                             ("N_FLOORED", "Predicted values raised to the EC floor")):
             self.addOutput(QgsProcessingOutputNumber(name, label))
         self.addOutput(QgsProcessingOutputString("LAYER_FIELDS", "Layer fields (comma separated)"))
+        self.addOutput(QgsProcessingOutputString("MODEL_NAME", "Model used"))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         import numpy as np
@@ -154,8 +166,12 @@ class PredictECAlgorithm(EmiAIAlgorithm):
         self.check_canceled(feedback)
         feedback.setProgress(35)
         try:
+            method = METHODS[self.parameterAsEnum(parameters, self.METHOD, context)]
+            if method != "network":
+                feedback.pushInfo(f"Method: {METHOD_LABELS[method]}.")
             pred = predict_survey(model, eca, policy, fwd, table.values.get(HEIGHT_FIELD),
-                                  add_coarse=self.parameterAsBoolean(parameters, self.ADD_COARSE, context))
+                                  add_coarse=self.parameterAsBoolean(parameters, self.ADD_COARSE, context),
+                                  method=method)
         except ValueError as err:
             raise self.fail(f"{err} (fields {', '.join(eca_fields)}; NEGATIVE policy)") from None
         for warning in pred.warnings:
@@ -179,4 +195,5 @@ class PredictECAlgorithm(EmiAIAlgorithm):
                        feedback, (75.0, 25.0))
         for line in pred.summary():
             feedback.pushInfo(line)
-        return {self.OUTPUT: dest_id, **pred.counts(), "LAYER_FIELDS": ",".join(pred.layer_fields)}
+        return {self.OUTPUT: dest_id, **pred.counts(), "LAYER_FIELDS": ",".join(pred.layer_fields),
+                "MODEL_NAME": str(model.metadata.get("name", model_path))}

@@ -10,12 +10,10 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
-from emiai_core.fields import FORWARD_MODEL_LABELS, FORWARD_MODELS, instrument_keys
+from emiai_core.fields import FORWARD_MODEL_LABELS, FORWARD_MODELS
 
 from .base import EmiAIAlgorithm
 
-INSTRUMENT_KEYS = instrument_keys()
-COIL_SETS = (("VCP",), ("HCP",), None)  # the ORIENTATIONS enum: which coils of a preset are measured
 GROUP_BY = ("location", "profile")
 
 
@@ -62,22 +60,9 @@ class TrainNetworkAlgorithm(EmiAIAlgorithm):
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        from emiai_core.instruments import INSTRUMENTS
-
         self.addParameter(QgsProcessingParameterMultipleLayers(
             self.TRAINING_SETS, "Training-set files (from 'Generate training models')", QgsProcessing.TypeFile))
-        self.addParameter(QgsProcessingParameterEnum(
-            self.INSTRUMENT, "Instrument", options=[INSTRUMENTS[k].label for k in INSTRUMENT_KEYS]
-            + ["Custom (coils below)"], defaultValue=0))
-        self.addParameter(QgsProcessingParameterEnum(
-            self.ORIENTATIONS, "Coils of the instrument you measure with",
-            options=["VCP only (e.g. a MiniExplorer Lo survey)", "HCP only (Hi survey)",
-                     "All (VCP + HCP: merged Lo and Hi surveys)"], defaultValue=0))
-        self.addParameter(QgsProcessingParameterString(
-            self.COILS, "Custom coils (EMagPy strings, comma separated)", optional=True))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.HEIGHT, "Instrument height above ground (m)", QgsProcessingParameterNumber.Double,
-            defaultValue=0.0, minValue=0.0, maxValue=10.0))
+        self.add_coil_parameters(with_orientations=True)
         self.addParameter(QgsProcessingParameterEnum(
             self.FORWARD_MODEL, "Forward model of the training ECa",
             options=[FORWARD_MODEL_LABELS[m] for m in FORWARD_MODELS], defaultValue=0))
@@ -134,9 +119,7 @@ class TrainNetworkAlgorithm(EmiAIAlgorithm):
                 load_training_set(p)
             except TrainingSetError as err:
                 raise self.fail(f"TRAINING_SETS: {err}") from None
-        o = self.parameterAsEnum(parameters, self.ORIENTATIONS, context)
-        coils = self.coils_parameter(parameters, context, self.INSTRUMENT, self.COILS, self.HEIGHT, INSTRUMENT_KEYS,
-                                     COIL_SETS[o])
+        coils = self.coils_from_parameters(parameters, context)
         text = (self.parameterAsString(parameters, self.HIDDEN, context) or "").replace(";", ",")
         try:
             hidden = tuple(int(v) for v in text.split(",") if v.strip())

@@ -1,0 +1,108 @@
+"""emiai_core.inversion: Jacobians, the LM refinement and the inversion without a network, and
+predictec's refinement methods."""
+import numpy as np
+import pytest
+
+from emiai_core import inversion as inv
+from emiai_core.forward import forward_eca
+from emiai_core.instruments import instrument
+from emiai_core.layering import REFERENCE_EDGES
+
+COILS = instrument("CMD-MiniExplorer").coils_at(0.0)  # VCP and HCP 0.32 / 0.71 / 1.18 m
+EDGES = np.r_[REFERENCE_EDGES["L12"], 3.0]  # 12 layers + the half-space below 1.5 m
+
+
+def smooth_models(n, seed=0):
+    rng = np.random.default_rng(seed)
+    z = 0.5 * (EDGES[:-1] + EDGES[1:])
+    return 10 ** (-1.7 + 0.4 * np.sin(z[None, :] * rng.uniform(1, 4, (n, 1)) + rng.uniform(0, 6, (n, 1))))
+
+
+def test_cs_jacobian_is_exact_and_fs_jacobian_matches_differences():
+    m = np.log10(smooth_models(4))
+    f, jac = inv.jacobian(m, EDGES, COILS, "CS")
+    # d ln(ECa_c) / d log10(EC_j) = ln 10 * EC_j * W_jc / ECa_c (ECa = EC @ W)
+    from emiai_core.forward import cs_sensitivity
+
+    w = cs_sensitivity(EDGES, COILS)
+    ec = 10 ** m
+    expected = np.log(10) * ec[:, None, :] * w.T[None] / (ec @ w)[:, :, None]
+    np.testing.assert_allclose(jac, expected, rtol=1e-12)
+    np.testing.assert_allclose(f, np.log(forward_eca(ec, EDGES, COILS, "CS")), rtol=1e-12)
+    _, jfs = inv.jacobian(m, EDGES, COILS, "FSlin", fd_step=1e-3)
+    h = 1e-5  # central differences with a smaller step
+    central = np.stack([(inv.log_forward(m + h * np.eye(13)[j], EDGES, COILS, "FSlin")
+                         - inv.log_forward(m - h * np.eye(13)[j], EDGES, COILS, "FSlin")) / (2 * h)
+                        for j in range(13)], axis=2)
+    assert np.max(np.abs(jfs - central)) < 2e-3 * np.max(np.abs(central))
+    # at these low induction numbers FSlin is close to CS: the layer sensitivities agree to a few
+    # percent (the half-space column, where induction matters most, to 20 %)
+    assert np.median(np.abs(jfs - jac) / np.abs(jac)) < 0.05
+    assert np.max(np.abs(jfs - jac)) < 0.2 * np.max(np.abs(jac))
+
+
+def test_refinement_fits_exact_data_and_never_increases_the_objective():
+    true = smooth_models(200, seed=1)
+    d = forward_eca(true, EDGES, COILS, "FSlin")
+    start = true * 10 ** np.random.default_rng(2).normal(0, 0.15, true.shape)  # a network's error
+    st = inv.InversionSettings(n_iter=6, vertical_smoothing=0.1, prior_weight=0.0, noise_relative=0.01)
+    out = inv.refine(d, start, EDGES, COILS, st)
+    assert np.median(out.misfit_start_pct) > 5.0
+    assert np.median(out.misfit_pct) < 0.3 and np.all(out.misfit_pct <= out.misfit_start_pct + 1e-9)
+    phi0 = inv._objective(inv.log_forward(np.log10(start), EDGES, COILS, "FSlin"), np.log(d), np.log10(start),
+                          np.log10(start), 0.01, 0.1, 0.0, inv._difference_matrix(13))
+    assert np.all(out.phi <= phi0 + 1e-12)
+    assert np.all(out.n_accepted >= 1)
+
+
+def test_inversion_from_a_homogeneous_start_beats_the_homogeneous_model():
+    true = smooth_models(300, seed=3)
+    rng = np.random.default_rng(4)
+    d = forward_eca(true, EDGES, COILS, "FSlin") * (1 + 0.02 * rng.standard_normal((300, 6)))
+    out = inv.invert(d, EDGES, COILS, inv.InversionSettings(n_iter=8, noise_relative=0.02))
+    err = np.sqrt(np.mean((np.log10(out.ec[:, :12]) - np.log10(true[:, :12])) ** 2))
+    hom = inv.homogeneous_start(d, 13)
+    err_hom = np.sqrt(np.mean((np.log10(hom[:, :12]) - np.log10(true[:, :12])) ** 2))
+    assert err < 0.85 * err_hom
+    assert np.median(out.misfit_pct) < 2.5  # down to the 2 % noise
+    assert np.all((out.ec >= 1e-4) & (out.ec <= 10.0))
+
+
+def test_predict_survey_refine_and_invert_methods():
+    from emiai_core.model_file import default_model_path, load_model
+    from emiai_core.prediction import predict_survey
+
+    model = load_model(default_model_path())  # the published cascade (12 layers, no half-space)
+    true = smooth_models(40, seed=5)[:, :12]
+    eca = forward_eca(true, REFERENCE_EDGES["L12"], model.measured_coils, "FSlin") * 1000.0
+    net = predict_survey(model, eca, "drop", "FSlin")
+    ref = predict_survey(model, eca, "drop", "FSlin", method="refine", add_coarse=True)
+    assert "NET_MISFIT_PCT" in ref.values and "NET_MISFIT_PCT" not in net.values
+    np.testing.assert_allclose(ref.values["NET_MISFIT_PCT"], net.values["MISFIT_PCT"], rtol=1e-12)
+    assert np.median(ref.values["MISFIT_PCT"]) < np.median(net.values["MISFIT_PCT"])
+    # the coarse layerings (6 then 4 layers) follow the refined fine model (conductance preserved)
+    from emiai_core.layering import resample_layers
+
+    fine = np.column_stack([ref.values[n] for n in ref.layer_fields[:12]])
+    assert ref.layer_fields[12] == "EC_000_025" and ref.layer_fields[18] == "EC_000_037"
+    np.testing.assert_allclose(np.column_stack([ref.values[n] for n in ref.layer_fields[18:22]]),
+                               resample_layers(fine, REFERENCE_EDGES["L12"], REFERENCE_EDGES["L4"]), rtol=1e-10)
+    invd = predict_survey(model, eca, "drop", "FSlin", method="invert")
+    assert np.median(invd.values["MISFIT_PCT"]) < 3.0
+    with pytest.raises(ValueError, match="Unknown method 'magic'"):
+        predict_survey(model, eca, method="magic")
+
+
+def test_predictec_method_parameter(run_alg, tmp_path):
+    from helpers_layers import point_layer, read_layer
+
+    true = smooth_models(10, seed=6)[:, :12]
+    eca = forward_eca(true, REFERENCE_EDGES["L12"], COILS[:3], "FSlin") * 1000.0
+    layer = point_layer(np.arange(10.0), np.zeros(10), {f"VCP{s}": eca[:, k] for k, s in enumerate(("0.32", "0.71",
+                                                                                                   "1.18"))})
+    res = run_alg("emiai:predictec", {"INPUT": layer, "EMBEDDED_MODEL": 2, "METHOD": 1,
+                                      "OUTPUT": str(tmp_path / "r.gpkg")})
+    names, rows, _ = read_layer(str(tmp_path / "r.gpkg"))
+    assert res["MODEL_NAME"] == "emiai_tuwien_site_cmd_miniexplorer_vcp"
+    assert {"NET_MISFIT_PCT", "MISFIT_PCT", "ECSTD_000_012", "EC_HS_150"} <= set(names)
+    assert np.median([r["MISFIT_PCT"] for r in rows]) <= np.median([r["NET_MISFIT_PCT"] for r in rows])
