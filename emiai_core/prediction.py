@@ -37,7 +37,8 @@ EC_COMMENT = "EC (mS/m)"
 METHODS = ("network", "refine", "invert")
 METHOD_LABELS = {"network": "Network only", "refine": "Network + physics refinement (fits the measured ECa)",
                  "invert": "Inversion without a network (Gauss-Newton from a homogeneous start)"}
-DEFAULT_METHOD = "network"  # what predictec and api.predict do unless told
+DEFAULT_METHOD = "refine"  # what predictec and api.predict do unless told (see BENCHMARKS.md)
+INVERT_VERTICAL_SMOOTHING = 300.0  # the inversion without a network: best on the harness cases
 
 
 @dataclass
@@ -104,7 +105,10 @@ class SurveyPrediction:
 
     def counts(self) -> dict:
         """The run's counts, keyed like predictec's numeric outputs."""
-        return {"N_INPUT": int(len(self.used)), "N_PREDICTED": self.n_used,
+        med = float(np.median(self.misfit_pct)) if len(self.misfit_pct) else float("nan")
+        net = self.values.get(NET_MISFIT_FIELD)
+        return {"N_INPUT": int(len(self.used)), "N_PREDICTED": self.n_used, "MISFIT_MEDIAN": med,
+                "NET_MISFIT_MEDIAN": float(np.median(net)) if net is not None and len(net) else med,
                 "N_SKIPPED_MISSING": self.skipped_missing, "N_SKIPPED_NONPOSITIVE": self.skipped_nonpositive,
                 "N_EXTRAPOLATED": int(self.extrapolated.sum()), "N_FLOORED": int(np.sum(self.n_floored))}
 
@@ -139,11 +143,11 @@ def refinement_settings(model, forward_model: str, method: str):
     noise = float(getattr(model, "noise_relative", 0.0) or base.noise_relative)
     return InversionSettings(
         forward_model=forward_model, noise_relative=noise,
-        vertical_smoothing=float(stored.get("vertical_smoothing") or base.vertical_smoothing),
+        vertical_smoothing=float(stored.get("vertical_smoothing") or base.vertical_smoothing) if method == "refine"
+        else INVERT_VERTICAL_SMOOTHING,
         prior_weight=float(stored.get("prior_weight") or base.prior_weight) if method == "refine" else 0.01,
         n_iter=int(stored.get("n_iter") or base.n_iter) if method == "refine" else 8,
-        bounds_S_m=tuple(getattr(model, "ec_bounds", None) or base.bounds_S_m) if method == "refine"
-        else base.bounds_S_m)
+        bounds_S_m=base.bounds_S_m)  # physics may go where the network cannot: physical bounds only
 
 
 def data_misfit_pct(eca_measured, ec, layer_edges, coils, forward_model="FSlin") -> np.ndarray:
@@ -221,7 +225,8 @@ def units_warning(eca_mS_m):
 
 
 def predict_survey(model, eca_mS_m, nonpositive: str = "drop", forward_model: str = "FSlin", heights_m=None,
-                   add_coarse: bool = False, method: str = "network") -> SurveyPrediction:
+                   add_coarse: bool = False, method: str = "network", xy=None, lateral_smoothing: float = 0.0,
+                   neighbour_distance_m: float = 2.0) -> SurveyPrediction:
     """Predict EC for survey ECa (N, n_coils) in mS/m, in the order of model.measured_coils.
 
     nonpositive: 'drop' (skip points with ECa <= 0 and count them) or 'fail' (raise ValueError).
@@ -232,6 +237,8 @@ def predict_survey(model, eca_mS_m, nonpositive: str = "drop", forward_model: st
     'refine' (the network's prediction refined with physics to fit the data, emiai_core.inversion)
     or 'invert' (a regularised inversion from a homogeneous start on the model's layering, no
     network). MISFIT_PCT is then the misfit after refinement, NET_MISFIT_PCT the network's.
+    xy: (N, 2) positions in recording order (m); with lateral_smoothing > 0 the refinement couples
+    consecutive soundings at most neighbour_distance_m apart (lateral constraints along the lines).
     """
     if method not in METHODS:
         raise ValueError(f"Unknown method '{method}': use one of {', '.join(METHODS)}.")
@@ -272,13 +279,18 @@ def predict_survey(model, eca_mS_m, nonpositive: str = "drop", forward_model: st
         misfit[at] = data_misfit_pct(eca[at], ec_fine[at], edges, coils, forward_model)
     net_misfit = None
     if method != "network":
-        from .inversion import homogeneous_start, refine
+        from .inversion import homogeneous_start, line_neighbours, refine, refine_lateral
 
         settings = refinement_settings(model, forward_model, method)
         start = ec_fine if method == "refine" else homogeneous_start(eca, ec_fine.shape[1])
         refined = np.empty_like(ec_fine)
+        pos = None if xy is None else np.asarray(xy, dtype=float)[used]
         for at, coils in groups:
-            out = refine(eca[at], start[at], edges, coils, settings)
+            if lateral_smoothing > 0 and pos is not None:
+                pairs = line_neighbours(pos[at, 0], pos[at, 1], neighbour_distance_m)
+                out = refine_lateral(eca[at], start[at], edges, coils, pairs, lateral_smoothing, settings)
+            else:
+                out = refine(eca[at], start[at], edges, coils, settings)
             refined[at], misfit[at] = out.ec, out.misfit_pct
         net_misfit = None if method == "invert" else data_misfit_pct_all(eca, ec_fine, edges, groups, forward_model)
         ec_fine = refined

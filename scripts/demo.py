@@ -54,7 +54,9 @@ def main() -> None:
     print(f"predicted       : {pred['N_PREDICTED']} of {pred['N_INPUT']} points; skipped "
           f"{pred['N_SKIPPED_NONPOSITIVE']} with ECa <= 0 and {pred['N_SKIPPED_MISSING']} empty; "
           f"{pred['N_EXTRAPOLATED']} outside the model's training range; "
-          f"{pred['N_FLOORED']} values raised to the EC floor")
+          f"{pred['N_FLOORED']} values moved into the model's EC bounds")
+    print(f"data misfit     : median {pred['MISFIT_MEDIAN']:.1f} % after physics refinement "
+          f"(network alone {pred['NET_MISFIT_MEDIAN']:.1f} %)")
     print(f"raster          : {ds.RasterCount} bands, {ds.RasterXSize} x {ds.RasterYSize} cells of "
           f"{ras['CELL_SIZE_USED']:g} m, CRS {ds.GetSpatialRef().GetName() if ds.GetSpatialRef() else 'none'}")
     print(f"{'layer':<22}{'min':>9}{'median':>9}{'max':>9}  mS/m (raster cells)")

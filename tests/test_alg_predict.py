@@ -9,8 +9,9 @@ import pytest
 from conftest import REPO, data_file
 from helpers_layers import point_layer, read_layer, save_gpkg
 
-# the published TU Wien cascade (EMBEDDED_MODEL option 3), which the golden numbers below come from
-PUBLISHED = {"EMBEDDED_MODEL": 3}
+# the published TU Wien cascade (EMBEDDED_MODEL option 3), network only (METHOD 0): the golden
+# numbers below are its outputs
+PUBLISHED = {"EMBEDDED_MODEL": 3, "METHOD": 0}
 
 
 @pytest.fixture(scope="module")
@@ -211,7 +212,7 @@ def test_predictec_through_qgis_process(reference_eca, emiai_provider, tmp_path)
     out = tmp_path / "out.gpkg"
     env = dict(os.environ, EMIAI_QGIS_PROFILE=str(tmp_path / "profile"))
     proc = subprocess.run([str(REPO / "scripts" / "qgis_process"), "--json", "run", "emiai:predictec",
-                           f"--INPUT={src}", "--MISFIT_MODEL=1", "--EMBEDDED_MODEL=3", f"--OUTPUT={out}"],
+                           f"--INPUT={src}", "--MISFIT_MODEL=1", "--EMBEDDED_MODEL=3", "--METHOD=0", f"--OUTPUT={out}"],
                           capture_output=True, text=True, timeout=300, env=env)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     results = json.loads(proc.stdout[proc.stdout.find("{"):])["results"]

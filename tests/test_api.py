@@ -81,7 +81,8 @@ def test_predict_equals_the_core_prediction(survey):
     from emiai_core.prediction import predict_survey
 
     with pytest.warns(UserWarning, match="350 point"):
-        ec = api.predict(survey, model="emiai_tuwien2024_cmd_miniexplorer_vcp", misfit_model="CS", add_coarse=True)
+        ec = api.predict(survey, model="emiai_tuwien2024_cmd_miniexplorer_vcp", misfit_model="CS", add_coarse=True,
+                         method="network")
     model = load_model(default_model_path())
     eca = survey[["VCP0.32", "VCP0.71", "VCP1.18"]].to_numpy()
     ref = predict_survey(model, eca, "drop", "CS", survey["HEIGHT_M"].to_numpy(), add_coarse=True)
@@ -91,7 +92,7 @@ def test_predict_equals_the_core_prediction(survey):
     assert "EC_000_037" in ec.columns and "EC_000_025" in ec.columns  # the coarser layerings
     assert ec.attrs["emiai"]["counts"]["N_SKIPPED_NONPOSITIVE"] == 350
     # predicting again replaces the EC and flag columns instead of duplicating them
-    again = api.predict(ec[ec["VCP0.32"] > 0], model=default_model_path(), misfit_model="CS")
+    again = api.predict(ec[ec["VCP0.32"] > 0], model=default_model_path(), misfit_model="CS", method="network")
     assert sum(c == "MISFIT_PCT" for c in again.columns) == 1
     assert not any(c.endswith("_L4") for c in again.columns)
 

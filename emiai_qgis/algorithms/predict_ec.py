@@ -7,6 +7,7 @@ from qgis.core import (
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
     QgsProcessingParameterFile,
+    QgsProcessingParameterNumber,
 )
 
 from emiai_core.fields import FORWARD_MODEL_LABELS, FORWARD_MODELS, NONPOSITIVE_POLICIES
@@ -24,6 +25,8 @@ class PredictECAlgorithm(EmiAIAlgorithm):
     EMBEDDED_MODEL = "EMBEDDED_MODEL"
     MODEL = "MODEL"
     METHOD = "METHOD"
+    LATERAL = "LATERAL"
+    NEIGHBOUR_DISTANCE = "NEIGHBOUR_DISTANCE"
     NEGATIVE = "NEGATIVE"
     ADD_COARSE = "ADD_COARSE"
     MISFIT_MODEL = "MISFIT_MODEL"
@@ -81,6 +84,16 @@ class PredictECAlgorithm(EmiAIAlgorithm):
         self.addParameter(QgsProcessingParameterEnum(
             self.METHOD, "Method", options=[METHOD_LABELS[m] for m in METHODS],
             defaultValue=METHODS.index(DEFAULT_METHOD)))
+        p = QgsProcessingParameterNumber(
+            self.LATERAL, "Lateral smoothing along survey lines (0 = none; refinement and inversion only)",
+            QgsProcessingParameterNumber.Double, defaultValue=0.0, minValue=0.0, maxValue=1e4)
+        p.setFlags(p.flags() | p.FlagAdvanced)
+        self.addParameter(p)
+        p = QgsProcessingParameterNumber(
+            self.NEIGHBOUR_DISTANCE, "Largest distance between neighbouring soundings of a line (layer units, m)",
+            QgsProcessingParameterNumber.Double, defaultValue=2.0, minValue=0.0)
+        p.setFlags(p.flags() | p.FlagAdvanced)
+        self.addParameter(p)
         self.addParameter(QgsProcessingParameterEnum(
             self.NEGATIVE, "Points with ECa ≤ 0", options=[
                 "Drop them, warn and count", "Fail"], defaultValue=0))
@@ -102,7 +115,9 @@ class PredictECAlgorithm(EmiAIAlgorithm):
                             ("N_SKIPPED_MISSING", "Points skipped: empty ECa"),
                             ("N_SKIPPED_NONPOSITIVE", "Points skipped: ECa ≤ 0"),
                             ("N_EXTRAPOLATED", "Points outside the training range"),
-                            ("N_FLOORED", "Predicted values raised to the EC floor")):
+                            ("N_FLOORED", "Predicted values raised to the EC floor"),
+                            ("MISFIT_MEDIAN", "Median data misfit (%)"),
+                            ("NET_MISFIT_MEDIAN", "Median data misfit of the network alone (%)")):
             self.addOutput(QgsProcessingOutputNumber(name, label))
         self.addOutput(QgsProcessingOutputString("LAYER_FIELDS", "Layer fields (comma separated)"))
         self.addOutput(QgsProcessingOutputString("MODEL_NAME", "Model used"))
@@ -171,7 +186,10 @@ class PredictECAlgorithm(EmiAIAlgorithm):
                 feedback.pushInfo(f"Method: {METHOD_LABELS[method]}.")
             pred = predict_survey(model, eca, policy, fwd, table.values.get(HEIGHT_FIELD),
                                   add_coarse=self.parameterAsBoolean(parameters, self.ADD_COARSE, context),
-                                  method=method)
+                                  method=method, xy=np.column_stack([table.x, table.y]),
+                                  lateral_smoothing=self.parameterAsDouble(parameters, self.LATERAL, context),
+                                  neighbour_distance_m=self.parameterAsDouble(parameters, self.NEIGHBOUR_DISTANCE,
+                                                                              context))
         except ValueError as err:
             raise self.fail(f"{err} (fields {', '.join(eca_fields)}; NEGATIVE policy)") from None
         for warning in pred.warnings:
