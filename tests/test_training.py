@@ -274,3 +274,16 @@ def test_trainnetwork_cancel_stops_the_child(run_alg, training_set_file, tmp_pat
                                        "MAX_EPOCHS": 400, "OUTPUT": str(tmp_path / "c.npz"),
                                        "OUTPUT_HTML": str(tmp_path / "c.html")}, feedback=CancelAfterStart())
     assert list(tmp_path.iterdir()) == []
+
+
+def test_training_sets_must_share_the_target_layering(training_set_file, tmp_path):
+    from emiai_core import ert
+    from emiai_core import model_generation as mg
+    from emiai_core.training_set import save_training_set
+
+    profile = mg.ProfileCells.from_georeferenced(ert.load_profile_folder(data_file("tuwien_ert", "B2_1"),
+                                                                         max_depth_m=4.0))
+    settings = mg.GeneratorSettings(nmodels=5, layer_edges=(0, 0.5, 1.0, 1.5), layer_edges_6=None, layer_edges_4=None)
+    other = save_training_set(tmp_path / "other.npz", mg.generate_training_models([profile], settings).training_set)
+    with pytest.raises(T.TrainingError, match=r"target layering \[0.0, 0.5, 1.0, 1.5\] differs"):
+        T.load_training_data([training_set_file, other], VCP)
