@@ -38,7 +38,10 @@ METHODS = ("network", "refine", "invert")
 METHOD_LABELS = {"network": "Network only", "refine": "Network + physics refinement (fits the measured ECa)",
                  "invert": "Inversion without a network (Gauss-Newton from a homogeneous start)"}
 DEFAULT_METHOD = "refine"  # what predictec and api.predict do unless told (see BENCHMARKS.md)
-INVERT_VERTICAL_SMOOTHING = 300.0  # the inversion without a network: best on the harness cases
+# the inversion without a network (homogeneous start): chosen per fold in benchmarks/refinement.py
+INVERT_VERTICAL_SMOOTHING = 300.0
+INVERT_PRIOR_WEIGHT = 0.01
+INVERT_ITERATIONS = 8
 
 
 @dataclass
@@ -145,8 +148,9 @@ def refinement_settings(model, forward_model: str, method: str):
         forward_model=forward_model, noise_relative=noise,
         vertical_smoothing=float(stored.get("vertical_smoothing") or base.vertical_smoothing) if method == "refine"
         else INVERT_VERTICAL_SMOOTHING,
-        prior_weight=float(stored.get("prior_weight") or base.prior_weight) if method == "refine" else 0.01,
-        n_iter=int(stored.get("n_iter") or base.n_iter) if method == "refine" else 8,
+        prior_weight=float(stored.get("prior_weight") or base.prior_weight) if method == "refine"
+        else INVERT_PRIOR_WEIGHT,
+        n_iter=int(stored.get("n_iter") or base.n_iter) if method == "refine" else INVERT_ITERATIONS,
         bounds_S_m=base.bounds_S_m)  # physics may go where the network cannot: physical bounds only
 
 
