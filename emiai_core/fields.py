@@ -22,7 +22,9 @@ NET_MISFIT_FIELD = "NET_MISFIT_PCT"  # the same for the network's prediction bef
 EXTRAPOLATED_FIELD = "EXTRAPOL"  # 1 = measured ECa outside the model's training range
 FLOORED_FIELD = "FLOORED"  # number of predicted values raised to the model's EC floor (or ceiling)
 OOD_SCORE_FIELD = "OOD_SCORE"  # distance of the ECa vector to the training inputs (Mahalanobis, log10)
-PREDICTION_FLAG_FIELDS = (MISFIT_FIELD, NET_MISFIT_FIELD, OOD_SCORE_FIELD, EXTRAPOLATED_FIELD, FLOORED_FIELD)
+FIT_FLAG_FIELD = "FIT_FLAG"  # 0 fits within twice the noise, 1 does not, 2 refinement failed (start kept)
+PREDICTION_FLAG_FIELDS = (MISFIT_FIELD, NET_MISFIT_FIELD, OOD_SCORE_FIELD, EXTRAPOLATED_FIELD, FLOORED_FIELD,
+                          FIT_FLAG_FIELD)
 
 #: What each field holds, for field comments and help texts.
 FIELD_COMMENTS = {
@@ -32,6 +34,7 @@ FIELD_COMMENTS = {
     EXTRAPOLATED_FIELD: "1 = ECa outside the training range",
     FLOORED_FIELD: "predicted values moved into the model's EC bounds (raised to the floor, or lowered)",
     OOD_SCORE_FIELD: "distance of the log10 ECa to the training inputs (Mahalanobis)",
+    FIT_FLAG_FIELD: "0 = data fitted within twice the noise, 1 = not, 2 = refinement failed (network kept)",
 }
 
 # --- layer fields ------------------------------------------------------------------------------
@@ -254,7 +257,7 @@ CANCELED_MESSAGE = "Canceled by the user; no output was written."
 
 __all__ = [
     "CANCELED_MESSAGE", "COIL_FIELD_RE", "EC_PREFIX", "EC_STD_PREFIX", "ERT_CELL_FIELDS", "ERT_CELL_REQUIRED",
-    "ERT_TRACE_FIELDS", "EXTRAPOLATED_FIELD", "FIELD_COMMENTS", "FLOORED_FIELD", "FORWARD_MODELS",
+    "ERT_TRACE_FIELDS", "EXTRAPOLATED_FIELD", "FIELD_COMMENTS", "FIT_FLAG_FIELD", "FLOORED_FIELD", "FORWARD_MODELS",
     "FORWARD_MODEL_LABELS", "GF_CHANNEL_RE", "HEIGHT_FIELD", "LAYER_PREFIXES", "MISFIT_FIELD", "NET_MISFIT_FIELD",
     "NONPOSITIVE_POLICIES", "OOD_SCORE_FIELD", "PREDICTION_FLAG_FIELDS", "coil_field_name", "coil_fields",
     "edges_from_field_names", "finest_layering", "gf_channel", "halfspace_field_name", "instrument_keys",

@@ -14,6 +14,7 @@ from .fields import (
     EC_STD_PREFIX,
     EXTRAPOLATED_FIELD,
     FIELD_COMMENTS,
+    FIT_FLAG_FIELD,
     FLOORED_FIELD,
     FORWARD_MODELS,
     HEIGHT_FIELD,
@@ -187,7 +188,7 @@ def output_fields(model, forward_model: str, add_coarse: bool = False, method: s
         out.append(OutputField(NET_MISFIT_FIELD, "double", f"{FIELD_COMMENTS[NET_MISFIT_FIELD]}, {forward_model}"))
     if _is_ensemble(model):
         out.append(OutputField(OOD_SCORE_FIELD, "double", FIELD_COMMENTS[OOD_SCORE_FIELD]))
-    out += [OutputField(n, "int", FIELD_COMMENTS[n]) for n in (EXTRAPOLATED_FIELD, FLOORED_FIELD)]
+    out += [OutputField(n, "int", FIELD_COMMENTS[n]) for n in (EXTRAPOLATED_FIELD, FLOORED_FIELD, FIT_FLAG_FIELD)]
     return chosen, out
 
 
@@ -282,6 +283,7 @@ def predict_survey(model, eca_mS_m, nonpositive: str = "drop", forward_model: st
     for at, coils in groups:
         misfit[at] = data_misfit_pct(eca[at], ec_fine[at], edges, coils, forward_model)
     net_misfit = None
+    failed = np.zeros(len(eca), dtype=bool)
     if method != "network":
         from .inversion import homogeneous_start, line_neighbours, refine, refine_lateral
 
@@ -296,6 +298,13 @@ def predict_survey(model, eca_mS_m, nonpositive: str = "drop", forward_model: st
             else:
                 out = refine(eca[at], start[at], edges, coils, settings)
             refined[at], misfit[at] = out.ec, out.misfit_pct
+        # a refinement that failed numerically keeps its start model, flagged (never NaN silently)
+        failed = ~np.all(np.isfinite(refined) & (refined > 0), axis=1) | ~np.isfinite(misfit)
+        if failed.any():
+            refined[failed] = start[failed]
+            misfit[failed] = data_misfit_pct_all(eca, start, edges, groups, forward_model)[failed]
+            warnings.append(f"{int(failed.sum())} point(s): the refinement failed; the start model is kept "
+                            f"({FIT_FLAG_FIELD} = 2).")
         net_misfit = None if method == "invert" else data_misfit_pct_all(eca, ec_fine, edges, groups, forward_model)
         ec_fine = refined
         n_t = len(layerings[0]) - 1
@@ -314,6 +323,8 @@ def predict_survey(model, eca_mS_m, nonpositive: str = "drop", forward_model: st
         values[halfspace_field_name(layerings[0][-1])] = hs
         values[OOD_SCORE_FIELD] = result.ood_score
     values[MISFIT_FIELD] = misfit
+    noise_pct = 100.0 * (float(getattr(model, "noise_relative", 0.0) or 0.03))
+    values[FIT_FLAG_FIELD] = np.where(failed, 2, (misfit > 2.0 * noise_pct).astype(int))
     if net_misfit is not None:
         values[NET_MISFIT_FIELD] = net_misfit
     values[EXTRAPOLATED_FIELD] = np.asarray(result.extrapolated, dtype=int)

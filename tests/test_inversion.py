@@ -87,6 +87,26 @@ def test_predict_survey_refine_and_invert_methods():
     assert ref.layer_fields[12] == "EC_000_025" and ref.layer_fields[18] == "EC_000_037"
     np.testing.assert_allclose(np.column_stack([ref.values[n] for n in ref.layer_fields[18:22]]),
                                resample_layers(fine, REFERENCE_EDGES["L12"], REFERENCE_EDGES["L4"]), rtol=1e-10)
+    # FIT_FLAG: the published cascade has no noise level: 3 % is assumed, flag above 6 %
+    np.testing.assert_array_equal(ref.values["FIT_FLAG"], (ref.values["MISFIT_PCT"] > 6.0).astype(int))
+    # a refinement that fails numerically keeps the network's model and says so (FIT_FLAG 2)
+    import emiai_core.inversion as inversion_module
+
+    real_refine = inversion_module.refine
+
+    def broken(*args, **kw):
+        out = real_refine(*args, **kw)
+        out.ec[0] = np.nan
+        return out
+
+    inversion_module.refine = broken
+    try:
+        bad = predict_survey(model, eca, "drop", "FSlin", method="refine")
+    finally:
+        inversion_module.refine = real_refine
+    assert bad.values["FIT_FLAG"][0] == 2 and np.all(np.isfinite(bad.values["EC_000_012"]))
+    assert bad.values["EC_000_012"][0] == pytest.approx(net.values["EC_000_012"][0])
+    assert any("refinement failed" in w for w in bad.warnings)
     invd = predict_survey(model, eca, "drop", "FSlin", method="invert")
     assert np.median(invd.values["MISFIT_PCT"]) < 3.0
     with pytest.raises(ValueError, match="Unknown method 'magic'"):
