@@ -119,6 +119,62 @@ def misfit_pct(f_ln, d_obs_ln):
     return 100.0 * np.sqrt(np.mean(rel * rel, axis=1))
 
 
+@dataclass
+class _Problem:
+    """What refine and refine_lateral share: settings, data d = ln ECa (N, C), start m and prior
+    m_prior (log10 EC, clipped to the bounds lo, hi), the smoothing reference m_ref, the vertical
+    difference matrix, the regularisation block reg (P, P) and the relative noise s."""
+
+    st: InversionSettings
+    coils: tuple
+    d: np.ndarray
+    m: np.ndarray
+    m_prior: np.ndarray
+    m_ref: np.ndarray
+    dmat: np.ndarray
+    reg: np.ndarray
+    s: float
+    lo: float
+    hi: float
+
+    def objective(self, f, m, rows=slice(None)):
+        """Per-sounding objective of models m (log10) with ln responses f, for soundings ``rows``."""
+        st = self.st
+        return _objective(f, self.d[rows], m, self.m_prior[rows], self.s, st.vertical_smoothing, st.prior_weight,
+                          self.dmat, self.m_ref[rows])
+
+    def normal_equations(self, m, f, edges, rows=slice(None)):
+        """(ln f, J'J + regularisation (n, P, P), gradient (n, P)) of the damped Gauss-Newton step
+        at models m (log10) of soundings ``rows`` whose ln responses are f: the Jacobian is the CS
+        model's (settings.jacobian_model 'CS') or the forward model's own."""
+        st = self.st
+        if st.jacobian_model == "CS" and st.forward_model != "CS":
+            _, jac = jacobian(m, edges, self.coils, "CS")
+        else:
+            f, jac = jacobian(m, edges, self.coils, st.forward_model, st.fd_step, f0=f)
+        jw = jac / self.s
+        r = (self.d[rows] - f) / self.s
+        lhs = np.einsum("ncp,ncq->npq", jw, jw) + self.reg
+        rhs = np.einsum("ncp,nc->np", jw, r) - (m - self.m_ref[rows]) @ (st.vertical_smoothing * self.dmat.T
+                                                                         @ self.dmat).T \
+            - st.prior_weight * (m - self.m_prior[rows])
+        return f, lhs, rhs
+
+
+def _problem(eca_obs, ec_start, ec_prior, coils, settings) -> _Problem:
+    st = settings or InversionSettings()
+    d = np.log(np.asarray(eca_obs, dtype=float))
+    lo, hi = (math.log10(b) for b in st.bounds_S_m)
+    m = np.clip(np.log10(np.asarray(ec_start, dtype=float)), lo, hi)
+    m_prior = m.copy() if ec_prior is None else np.clip(np.log10(np.asarray(ec_prior, float)), lo, hi)
+    p = m.shape[1]
+    dmat = _difference_matrix(p)
+    reg = st.vertical_smoothing * dmat.T @ dmat + st.prior_weight * np.eye(p)
+    s = st.noise_relative if st.noise_relative > 0 else 0.01
+    m_ref = m_prior if st.smooth_update else np.zeros_like(m)
+    return _Problem(st, as_coils(coils), d, m, m_prior, m_ref, dmat, reg, s, lo, hi)
+
+
 def refine(eca_obs, ec_start, edges, coils, settings: InversionSettings | None = None, ec_prior=None,
            progress=None) -> InversionResult:
     """Refine layered models so that their forward response fits the measured ECa.
@@ -127,21 +183,13 @@ def refine(eca_obs, ec_start, edges, coils, settings: InversionSettings | None =
     homogeneous model); edges: (P+1,) m, the last layer being the half-space; coils: the coils of
     eca_obs (with their height); ec_prior: the model the prior term pulls towards (default the
     start); progress: callable(fraction) per iteration (it may raise to cancel)."""
-    st = settings or InversionSettings()
-    coils = as_coils(coils)
-    d = np.log(np.asarray(eca_obs, dtype=float))
-    lo, hi = (math.log10(b) for b in st.bounds_S_m)
-    m = np.clip(np.log10(np.asarray(ec_start, dtype=float)), lo, hi)
-    m_prior = m.copy() if ec_prior is None else np.clip(np.log10(np.asarray(ec_prior, float)), lo, hi)
+    pb = _problem(eca_obs, ec_start, ec_prior, coils, settings)
+    st, d, m = pb.st, pb.d, pb.m
     n, p = m.shape
-    dmat = _difference_matrix(p)
-    reg = st.vertical_smoothing * dmat.T @ dmat + st.prior_weight * np.eye(p)
-    s = st.noise_relative if st.noise_relative > 0 else 0.01
-    m_ref = m_prior if st.smooth_update else np.zeros_like(m)
     mu = np.full(n, float(st.damping))
-    f = log_forward(m, edges, coils, st.forward_model)
+    f = log_forward(m, edges, pb.coils, st.forward_model)
     misfit0 = misfit_pct(f, d)
-    phi = _objective(f, d, m, m_prior, s, st.vertical_smoothing, st.prior_weight, dmat, m_ref)
+    phi = pb.objective(f, m)
     accepted = np.zeros(n, dtype=np.int64)
     eye = np.eye(p)
     active = misfit0 > st.refine_above * 100.0 * st.noise_relative if st.refine_above > 0 else np.ones(n, bool)
@@ -149,16 +197,7 @@ def refine(eca_obs, ec_start, edges, coils, settings: InversionSettings | None =
         if not active.any():
             break
         sel = np.flatnonzero(active)
-        f_sel = f[sel]
-        if st.jacobian_model == "CS" and st.forward_model != "CS":
-            _, jac = jacobian(m[sel], edges, coils, "CS")
-        else:
-            f_sel, jac = jacobian(m[sel], edges, coils, st.forward_model, st.fd_step, f0=f[sel])
-        jw = jac / s
-        r = (d[sel] - f_sel) / s
-        lhs0 = np.einsum("ncp,ncq->npq", jw, jw) + reg
-        rhs = np.einsum("ncp,nc->np", jw, r) - (m[sel] - m_ref[sel]) @ (st.vertical_smoothing * dmat.T @ dmat).T \
-            - st.prior_weight * (m[sel] - m_prior[sel])
+        _, lhs0, rhs = pb.normal_equations(m[sel], f[sel], edges, sel)
         todo = np.ones(len(sel), dtype=bool)
         for _ in range(st.max_tries):
             loc = np.flatnonzero(todo)
@@ -166,10 +205,9 @@ def refine(eca_obs, ec_start, edges, coils, settings: InversionSettings | None =
                 break
             idx = sel[loc]
             step = np.linalg.solve(lhs0[loc] + mu[idx, None, None] * eye, rhs[loc][..., None])[..., 0]
-            m_try = np.clip(m[idx] + step, lo, hi)
-            f_try = log_forward(m_try, edges, coils, st.forward_model)
-            phi_try = _objective(f_try, d[idx], m_try, m_prior[idx], s, st.vertical_smoothing, st.prior_weight,
-                                 dmat, m_ref[idx])
+            m_try = np.clip(m[idx] + step, pb.lo, pb.hi)
+            f_try = log_forward(m_try, edges, pb.coils, st.forward_model)
+            phi_try = pb.objective(f_try, m_try, idx)
             ok = np.isfinite(phi_try) & (phi_try < phi[idx])
             good = idx[ok]
             m[good], f[good], phi[good] = m_try[ok], f_try[ok], phi_try[ok]
@@ -203,18 +241,10 @@ def refine_lateral(eca_obs, ec_start, edges, coils, pairs, lateral_smoothing: fl
     import scipy.sparse as sp
     from scipy.sparse.linalg import spsolve
 
-    st = settings or InversionSettings()
-    coils = as_coils(coils)
-    d = np.log(np.asarray(eca_obs, dtype=float))
-    lo, hi = (math.log10(b) for b in st.bounds_S_m)
-    m = np.clip(np.log10(np.asarray(ec_start, dtype=float)), lo, hi)
-    m_prior = m.copy() if ec_prior is None else np.clip(np.log10(np.asarray(ec_prior, float)), lo, hi)
+    pb = _problem(eca_obs, ec_start, ec_prior, coils, settings)
+    st, d, m = pb.st, pb.d, pb.m
     n, p = m.shape
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
-    dmat = _difference_matrix(p)
-    reg = st.vertical_smoothing * dmat.T @ dmat + st.prior_weight * np.eye(p)
-    s = st.noise_relative if st.noise_relative > 0 else 0.01
-    m_ref = m_prior if st.smooth_update else np.zeros_like(m)
     # graph Laplacian of the neighbour pairs (n x n), times the identity over the P parameters
     w = np.ones(len(pairs))
     adj = sp.coo_matrix((np.r_[w, w], (np.r_[pairs[:, 0], pairs[:, 1]], np.r_[pairs[:, 1], pairs[:, 0]])),
@@ -223,33 +253,26 @@ def refine_lateral(eca_obs, ec_start, edges, coils, pairs, lateral_smoothing: fl
     lat = sp.kron(lap, sp.eye(p), format="csr") * lateral_smoothing
 
     def total(f_, m_):
-        local = _objective(f_, d, m_, m_prior, s, st.vertical_smoothing, st.prior_weight, dmat, m_ref)
+        local = pb.objective(f_, m_)
         diff = m_[pairs[:, 0]] - m_[pairs[:, 1]]
         return local.sum() + lateral_smoothing * np.sum(diff * diff), local
 
-    f = log_forward(m, edges, coils, st.forward_model)
+    f = log_forward(m, edges, pb.coils, st.forward_model)
     misfit0 = misfit_pct(f, d)
     phi, local = total(f, m)
     mu = float(st.damping)
     accepted = np.zeros(n, dtype=np.int64)
-    rows = (np.arange(n * p).reshape(n, p)[:, :, None] + 0 * np.arange(p)[None, None, :]).ravel()
-    cols = (np.arange(n)[:, None, None] * p + np.arange(p)[None, None, :] + 0 * np.arange(p)[None, :, None]).ravel()
+    # positions of the (n, P, P) diagonal blocks in the (nP x nP) matrix: row i*P + a, column i*P + b
+    rows = np.repeat(np.arange(n * p), p)
+    cols = (np.arange(n)[:, None] * p + np.tile(np.arange(p), p)[None, :]).ravel()
     for it in range(st.n_iter):
-        if st.jacobian_model == "CS" and st.forward_model != "CS":
-            _, jac = jacobian(m, edges, coils, "CS")
-        else:
-            f, jac = jacobian(m, edges, coils, st.forward_model, st.fd_step, f0=f)
-        jw = jac / s
-        r = (d - f) / s
-        blocks = np.einsum("ncp,ncq->npq", jw, jw) + reg
-        grad = np.einsum("ncp,nc->np", jw, r) - (m - m_ref) @ (st.vertical_smoothing * dmat.T @ dmat).T \
-            - st.prior_weight * (m - m_prior)
+        f, blocks, grad = pb.normal_equations(m, f, edges)
         grad = grad.ravel() - lat @ m.ravel()
         for _ in range(st.max_tries):
             a = sp.csr_matrix(((blocks + mu * np.eye(p)).ravel(), (rows, cols)), shape=(n * p, n * p)) + lat
             step = spsolve(a.tocsc(), grad).reshape(n, p)
-            m_try = np.clip(m + step, lo, hi)
-            f_try = log_forward(m_try, edges, coils, st.forward_model)
+            m_try = np.clip(m + step, pb.lo, pb.hi)
+            f_try = log_forward(m_try, edges, pb.coils, st.forward_model)
             phi_try, local_try = total(f_try, m_try)
             if np.isfinite(phi_try) and phi_try < phi:
                 m, f, phi, local = m_try, f_try, phi_try, local_try
