@@ -64,7 +64,6 @@ import datetime  # noqa: E402
 import json  # noqa: E402
 import platform  # noqa: E402
 import shutil  # noqa: E402
-import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
@@ -72,7 +71,7 @@ import zlib  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
-from bench_common import cpu_model  # noqa: E402
+from bench_common import best_wall_cpu, cpu_model, git_head  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
@@ -152,11 +151,7 @@ def machine_info():
             "tensorflow": dist_version("tensorflow") or dist_version("tensorflow-cpu"),
             "keras": dist_version("keras"), "emagpy": dist_version("emagpy"),
             "loadavg_start": list(os.getloadavg())}
-    try:
-        info["git_head"] = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
-                                          capture_output=True, text=True, timeout=10).stdout.strip() or None
-    except (OSError, subprocess.SubprocessError):
-        info["git_head"] = None
+    info["git_head"] = git_head(REPO)
     return info
 
 
@@ -310,11 +305,14 @@ def score_method(cases, preds, name, rows):
         return None
     out = {s: scores(cases[f"true_{s}"][rows], p[s][rows]) for s in SETS}
     out["halfspace_1.5_3m"] = scores(cases["true_hs"][rows][:, None], p["hs"][rows][:, None])
-    mf = p["misfit_pct"][rows]
-    out["misfit_pct"] = {"median": float(np.median(mf)), "mean": float(np.mean(mf)),
-                         "p90": float(np.percentile(mf, 90))}
+    out["misfit_pct"] = misfit_summary(p["misfit_pct"][rows])
     out["n_floored"] = int(p["n_floored"][rows].sum())
     return out
+
+
+def misfit_summary(mf) -> dict:
+    """Median, mean and 90th percentile of data misfits (%)."""
+    return {"median": float(np.median(mf)), "mean": float(np.mean(mf)), "p90": float(np.percentile(mf, 90))}
 
 
 # -------------------------------------------------------------------------------------------- main
@@ -494,13 +492,8 @@ def main(argv=None):
 
         # 2. the published cascade
         cascade.predict_layers(eca_v[:8])  # warm-up (compiles folded weights)
-        best = None
-        for _ in range(5):
-            t0, c0 = time.perf_counter(), time.process_time()
-            lp = cascade.predict_layers(eca_v)
-            w, c = time.perf_counter() - t0, time.process_time() - c0
-            best = (w, c) if best is None or w < best[0] else best
-        add_time("emiai_cascade", best[0], best[1], len(rows))
+        wall, cpu, lp = best_wall_cpu(lambda: cascade.predict_layers(eca_v))
+        add_time("emiai_cascade", wall, cpu, len(rows))
         by_n = {len(e) - 1: lp.ec[k] for k, e in enumerate(cascade.output_layerings())}
         sets = {"L12": by_n[12], "L6": by_n[6], "L4": by_n[4], "hs": by_n[12][:, -1]}
         put("emiai_cascade", rows, sets, misfit_pct(by_n[12], None, eca_v, COILS_VCP), lp.n_floored)
@@ -512,13 +505,8 @@ def main(argv=None):
             name = f"ours_{variant}"
             eca = eca_of(cases, rows, variant)
             model.predict_layers(eca[:8])
-            best = None
-            for _ in range(5):
-                t0, c0 = time.perf_counter(), time.process_time()
-                lp = model.predict_layers(eca)
-                w, c = time.perf_counter() - t0, time.process_time() - c0
-                best = (w, c) if best is None or w < best[0] else best
-            add_time(name, best[0], best[1], len(rows))
+            wall, cpu, lp = best_wall_cpu(lambda model=model, eca=eca: model.predict_layers(eca))
+            add_time(name, wall, cpu, len(rows))
             big = np.tile(eca, (max(1, 100_000 // len(eca)), 1))
             t0 = time.perf_counter()
             model.predict_layers(big)

@@ -49,7 +49,7 @@ import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
-from bench_common import cpu_model  # noqa: E402
+from bench_common import cpu_model, git_head  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
@@ -94,11 +94,7 @@ def machine_info():
         "openblas_env_at_start": {v: _ORIGINAL_ENV.get(v) for v in OPENBLAS_VARS},
         "thread_env": {v: os.environ.get(v) for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")},
     }
-    try:
-        info["git_head"] = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
-                                          capture_output=True, text=True, timeout=10).stdout.strip() or None
-    except (OSError, subprocess.SubprocessError):
-        info["git_head"] = None
+    info["git_head"] = git_head(REPO)
     return info
 
 

@@ -272,9 +272,7 @@ def score_block(cases, ec13, eca_used, coils, rows):
     sets = acc.layer_sets_from12(ec13[rows, :12], ec13[rows, 12])
     out = {s: acc.scores(cases[f"true_{s}"][rows], sets[s]) for s in SETS}
     out["halfspace_1.5_3m"] = acc.scores(cases["true_hs"][rows][:, None], sets["hs"][:, None])
-    mf = acc.misfit_pct(ec13[rows, :12], ec13[rows, 12], eca_used[rows], coils)
-    out["misfit_pct"] = {"median": float(np.median(mf)), "mean": float(np.mean(mf)),
-                         "p90": float(np.percentile(mf, 90))}
+    out["misfit_pct"] = acc.misfit_summary(acc.misfit_pct(ec13[rows, :12], ec13[rows, 12], eca_used[rows], coils))
     return out
 
 
