@@ -77,4 +77,33 @@ def write_text(path, text: str, encoding: str = "utf-8") -> Path:
     return write_bytes(path, text.encode(encoding))
 
 
-__all__ = ["atomic_write", "file_mode", "write_bytes", "write_npz", "write_text"]
+
+
+@contextlib.contextmanager
+def staged_files(paths):
+    """Context manager for a run with several output files: yields {final path: temporary path}
+    (temporary names beside each target); when the block succeeds, all are moved in place; on an
+    exception none is and the temporaries are removed, so earlier outputs stay as they were.
+
+    A temporary that was never written is skipped (its final file is left alone)."""
+    tmp = {}
+    try:
+        for p in paths:
+            p = Path(p)
+            p.parent.mkdir(parents=True, exist_ok=True)
+            fd, t = tempfile.mkstemp(prefix=f".{p.name}.", suffix=p.suffix, dir=p.parent)
+            os.close(fd)
+            os.unlink(t)  # writers create it (atomic_write writes beside it and renames)
+            tmp[str(p)] = t
+        yield {**tmp, **{Path(k): v for k, v in tmp.items()}}
+        for final, t in tmp.items():
+            if os.path.exists(t):
+                os.chmod(t, file_mode())
+                os.replace(t, final)
+    finally:
+        for t in tmp.values():
+            with contextlib.suppress(OSError):
+                os.unlink(t)
+
+
+__all__ = ["atomic_write", "file_mode", "staged_files", "write_bytes", "write_npz", "write_text"]

@@ -23,6 +23,10 @@ EXTRAPOLATED_FIELD = "EXTRAPOL"  # 1 = measured ECa outside the model's training
 FLOORED_FIELD = "FLOORED"  # number of predicted values raised to the model's EC floor (or ceiling)
 OOD_SCORE_FIELD = "OOD_SCORE"  # distance of the ECa vector to the training inputs (Mahalanobis, log10)
 FIT_FLAG_FIELD = "FIT_FLAG"  # 0 fits within twice the noise, 1 does not, 2 refinement failed (start kept)
+DOI_FIELD = "DOI_M"  # depth of investigation (m below ground) of a predicted model
+QC_FLAG_FIELD = "QC_FLAG"  # survey QC: 0 = kept, else the code of the first reason the point failed
+CALIBRATED_FIELD = "ECA_CAL"  # 1 = the ECa fields of the point were calibrated (against ERT)
+RAW_ECA_SUFFIX = "_RAW"  # suffix of the original ECa fields kept beside calibrated ones (VCP0.32_RAW)
 PREDICTION_FLAG_FIELDS = (MISFIT_FIELD, NET_MISFIT_FIELD, OOD_SCORE_FIELD, EXTRAPOLATED_FIELD, FLOORED_FIELD,
                           FIT_FLAG_FIELD)
 
@@ -35,6 +39,9 @@ FIELD_COMMENTS = {
     FLOORED_FIELD: "predicted values moved into the model's EC bounds (raised to the floor, or lowered)",
     OOD_SCORE_FIELD: "distance of the log10 ECa to the training inputs (Mahalanobis)",
     FIT_FLAG_FIELD: "0 = data fitted within twice the noise, 1 = not, 2 = refinement failed (network kept)",
+    DOI_FIELD: "depth of investigation (m): 70 % of the deepest-sensing coil's signal comes from above",
+    QC_FLAG_FIELD: "survey QC: 0 = kept, otherwise the first reason the point failed",
+    CALIBRATED_FIELD: "1 = ECa calibrated against ERT (originals in the *_RAW fields)",
 }
 
 # --- layer fields ------------------------------------------------------------------------------

@@ -399,3 +399,22 @@ def write_line(sink, fields, vertices, attributes):
     f.setGeometry(QgsGeometry(line))
     f.setAttributes(list(attributes))
     sink.addFeature(f)
+
+
+def write_replaced(sink, fields, table, replaced: dict, extra_rows, feedback=None, progress_span=(70.0, 30.0)):
+    """Write every feature of ``table`` (read with keep_features) to a sink with the attributes at
+    the indices of ``replaced`` (index -> float array, NaN -> NULL) replaced and ``extra_rows``
+    appended (``fields`` = the input fields + the extra ones)."""
+    def value(v):
+        return None if not np.isfinite(v) else float(v)
+
+    def features():
+        for i, extra in enumerate(extra_rows):
+            f, a = table.features[i], list(table.attributes[i])
+            for j, col in replaced.items():
+                a[j] = value(col[i])
+            f.setFields(fields, False)
+            f.setAttributes(a + extra)
+            yield f
+
+    add_in_batches(sink, features(), len(extra_rows), feedback, progress_span)

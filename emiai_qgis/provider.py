@@ -11,6 +11,9 @@ from .algorithms.base import EmiAIAlgorithm
 # One module per algorithm, in Toolbox order.
 ALGORITHM_MODULES = (
     "import_survey",
+    "filter_survey",
+    "calibrate_eca",
+    "apply_eca_calibration",
     "predict_ec",
     "depth_slices",
     "forward_response",
