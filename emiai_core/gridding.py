@@ -6,6 +6,9 @@ from dataclasses import dataclass
 import numpy as np
 
 METHODS = ("linear", "nearest", "idw")
+#: Points whose spread across their main direction is at most this fraction of their length lie
+#: "along a line": a map of them is a strip (a section along the line shows them better).
+LINE_WIDTH_FRACTION = 0.01
 
 
 def utm_epsg(lon: float, lat: float) -> int:
@@ -29,6 +32,49 @@ class Grid:
         return (self.x_min, self.cell_size, 0.0, self.y_max, 0.0, -self.cell_size)
 
 
+@dataclass
+class PointSpread:
+    """How points spread: n_positions distinct positions, their extent along the main direction
+    (length) and across it (width), in CRS units (principal axes of the distinct positions)."""
+
+    n_points: int
+    n_positions: int
+    length: float
+    width: float
+
+    @property
+    def single_position(self) -> bool:
+        return self.n_positions <= 1
+
+    @property
+    def along_a_line(self) -> bool:
+        """True when the positions are within LINE_WIDTH_FRACTION x length of a straight line
+        (also for exactly two positions); False for a single position."""
+        return self.n_positions >= 2 and self.width <= LINE_WIDTH_FRACTION * self.length
+
+    @property
+    def degenerate(self) -> bool:
+        return self.single_position or self.along_a_line
+
+    def describe(self, units: str = "CRS units") -> str:
+        if self.single_position:
+            return f"all {self.n_points} point(s) are at one position"
+        width = self.width if self.width > 1e-9 * self.length else 0.0  # rounding noise of exactly collinear points
+        return (f"the {self.n_points} points ({self.n_positions} distinct positions) lie along a line: "
+                f"{width:.3g} {units} across and {self.length:.4g} {units} long")
+
+
+def point_spread(x, y) -> PointSpread:
+    """The PointSpread of points (x, y) (finite coordinates)."""
+    xy = np.unique(np.column_stack([np.asarray(x, float), np.asarray(y, float)]), axis=0)
+    if len(xy) <= 1:
+        return PointSpread(len(np.asarray(x)), len(xy), 0.0, 0.0)
+    centred = xy - xy.mean(axis=0)
+    _, vectors = np.linalg.eigh(centred.T @ centred)  # ascending: [:, 1] is the main direction
+    along, across = centred @ vectors[:, 1], centred @ vectors[:, 0]
+    return PointSpread(len(np.asarray(x)), len(xy), float(np.ptp(along)), float(np.ptp(across)))
+
+
 def nice_step(value: float) -> float:
     """Round a positive length to 1, 2 or 5 times a power of ten (the nearest not above it)."""
     p = 10.0 ** np.floor(np.log10(value))
@@ -39,7 +85,14 @@ def nice_step(value: float) -> float:
 
 
 def auto_cell_size(x, y) -> float:
-    """A cell size matched to the point density: sqrt(bounding-box area / points), rounded 1-2-5."""
+    """A cell size matched to the point density: sqrt(bounding-box area / points), rounded 1-2-5.
+
+    Raises ValueError for points at one position or along a line (no area to divide)."""
+    spread = point_spread(x, y)
+    if spread.degenerate:
+        raise ValueError(f"No automatic cell size: {spread.describe()}, so there is no area to divide among them. "
+                         "A map needs points spread over an area: give a cell size, or show the points "
+                         "as a section along the line.")
     area = max(np.ptp(x) * np.ptp(y), 1e-12)
     return nice_step(np.sqrt(area / max(len(x), 1)))
 
@@ -76,6 +129,12 @@ def grid_points(x, y, values, cell_size: float, method: str = "linear", max_dist
     if not cell_size > 0:
         raise ValueError(f"Cell size must be > 0, got {cell_size}.")
     max_distance = 5.0 * cell_size if max_distance is None else float(max_distance)
+    if method == "linear":
+        spread = point_spread(x, y)
+        if spread.degenerate:
+            raise ValueError(f"Linear interpolation (triangulation) needs points spread over an area, but "
+                             f"{spread.describe()}. Use nearest-point or inverse-distance interpolation for a "
+                             "strip map, or show the points as a section along the line.")
     x, y, values = merge_duplicates(x, y, values)
     x_min = np.floor(x.min() / cell_size) * cell_size
     y_max = np.ceil(y.max() / cell_size) * cell_size
@@ -97,7 +156,13 @@ def grid_points(x, y, values, cell_size: float, method: str = "linear", max_dist
     if method == "nearest":
         out[inside] = values[nearest[inside]]
     elif method == "linear":
-        interp = LinearNDInterpolator(np.column_stack([x, y]), values)
+        from scipy.spatial import QhullError
+
+        try:
+            interp = LinearNDInterpolator(np.column_stack([x, y]), values)
+        except QhullError as err:  # nearly collinear beyond the check above
+            raise ValueError(f"The points cannot be triangulated (nearly on a line?): {str(err).splitlines()[0]}. "
+                             "Use nearest-point or inverse-distance interpolation.") from None
         out[inside] = interp(targets[inside])
     else:
         k = min(idw_neighbours, len(x))

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .fields import (
+    DOI_FIELD,
     EC_STD_PREFIX,
     EXTRAPOLATED_FIELD,
     FIELD_COMMENTS,
@@ -28,6 +29,7 @@ from .fields import (
     layer_field_names,
     match_eca_fields,  # noqa: F401  (re-exported: the field matching a prediction needs)
 )
+from .doi import DOI_CAP_FACTOR, DOI_CUTOFF, depth_of_investigation
 from .forward import forward_eca
 from .instruments import as_coils, parse_coil
 from .layering import resample_layers
@@ -63,7 +65,8 @@ class SurveyPrediction:
     ensemble spread (None where the model has none); ec_halfspace_mS_m: (n_used,) or None;
     misfit_pct: (n_used,) relative RMS misfit in %; extrapolated: (n_used,) bool; ood_score:
     (n_used,) or None; n_floored: (n_used,) int; fields: the output columns in order, each with
-    its values in ``columns()``; warnings: for the user's log.
+    its values in ``columns()`` (values['DOI_M']: depth of investigation in m, emiai_core.doi);
+    warnings: for the user's log.
     """
 
     used: np.ndarray
@@ -93,7 +96,7 @@ class SurveyPrediction:
     @property
     def value_fields(self) -> list:
         """Names of all value columns: EC layers, then ECSTD_… and EC_HS_… when present."""
-        return [f.name for f in self.fields if f.name not in PREDICTION_FLAG_FIELDS]
+        return [f.name for f in self.fields if f.name not in PREDICTION_FLAG_FIELDS and f.name != DOI_FIELD]
 
     def columns(self) -> dict:
         """Output column name -> (n_used,) array (EC in mS/m, spread, misfit %, flags), in table order."""
@@ -111,7 +114,10 @@ class SurveyPrediction:
         """The run's counts, keyed like predictec's numeric outputs."""
         med = float(np.median(self.misfit_pct)) if len(self.misfit_pct) else float("nan")
         net = self.values.get(NET_MISFIT_FIELD)
+        doi = self.values.get(DOI_FIELD)
+        doi = doi[np.isfinite(doi)] if doi is not None else np.array([])
         return {"N_INPUT": int(len(self.used)), "N_PREDICTED": self.n_used, "MISFIT_MEDIAN": med,
+                "DOI_MEDIAN": float(np.median(doi)) if len(doi) else float("nan"),
                 "NET_MISFIT_MEDIAN": float(np.median(net)) if net is not None and len(net) else med,
                 "N_SKIPPED_MISSING": self.skipped_missing, "N_SKIPPED_NONPOSITIVE": self.skipped_nonpositive,
                 "N_EXTRAPOLATED": int(self.extrapolated.sum()), "N_FLOORED": int(np.sum(self.n_floored))}
@@ -126,6 +132,11 @@ class SurveyPrediction:
             col = self.values[name]
             unit = "log10" if name.startswith(EC_STD_PREFIX) else "mS/m"
             lines.append(f"  {name}: {col.min():8.2f} … {col.max():8.2f} {unit} (median {np.median(col):.2f})")
+        doi = self.values.get(DOI_FIELD)
+        if doi is not None and np.isfinite(doi).any():
+            lines.append(f"  {DOI_FIELD}: {np.nanmin(doi):8.2f} … {np.nanmax(doi):8.2f} m (median "
+                         f"{np.nanmedian(doi):.2f}): depth of investigation, "
+                         f"{100 * (1 - DOI_CUTOFF):.0f} % of the deepest coil's signal from above")
         return lines
 
 
@@ -188,8 +199,15 @@ def output_fields(model, forward_model: str, add_coarse: bool = False, method: s
         out.append(OutputField(NET_MISFIT_FIELD, "double", f"{FIELD_COMMENTS[NET_MISFIT_FIELD]}, {forward_model}"))
     if _is_ensemble(model):
         out.append(OutputField(OOD_SCORE_FIELD, "double", FIELD_COMMENTS[OOD_SCORE_FIELD]))
+    out.append(OutputField(DOI_FIELD, "double", f"{FIELD_COMMENTS[DOI_FIELD]} (CS sensitivity weighted by the "
+                                                f"predicted EC; at most {doi_cap_m(model):g} m)"))
     out += [OutputField(n, "int", FIELD_COMMENTS[n]) for n in (EXTRAPOLATED_FIELD, FLOORED_FIELD, FIT_FLAG_FIELD)]
     return chosen, out
+
+
+def doi_cap_m(model) -> float:
+    """The largest DOI_M written: DOI_CAP_FACTOR x the model's target depth (its deepest layer edge)."""
+    return DOI_CAP_FACTOR * float(model.output_layerings()[0][-1])
 
 
 def _is_ensemble(model) -> bool:
@@ -198,9 +216,49 @@ def _is_ensemble(model) -> bool:
 
 def replaced_input_fields(input_names, output_names) -> list:
     """Input fields an output of predictec replaces: earlier layer fields (EC_…, ECSTD_…, also with
-    a '_L<n>' suffix), the flags, and any field named like a new one."""
-    out_set = set(output_names)
+    a '_L<n>' suffix), the flags, DOI_M, and any field named like a new one."""
+    out_set = set(output_names) | {DOI_FIELD}
     return sorted(n for n in input_names if is_layer_field(n) or n in out_set or n in PREDICTION_FLAG_FIELDS)
+
+
+def coil_field_check(eca_fields, model_coils) -> tuple[list, list]:
+    """(mismatches, unnamed) of ECa fields given for ``model_coils`` (in that order).
+
+    mismatches: one text per field whose name is a coil ('HCP0.32', 'VCP0.71f30000h0', 'HMD1.18')
+    of another orientation or spacing than the model's coil at its position, or the in-phase /
+    error / quadrature column of a coil instead of its ECa; unnamed: the fields whose names are no
+    coil ('a', 'Cond.1 [mS/m]'), which cannot be checked. Frequency and height are not compared
+    (the height is HEIGHT_M's business)."""
+    from .fields import parse_coil_field
+
+    mismatches, unnamed = [], []
+    for k, (name, wanted) in enumerate(zip(eca_fields, model_coils)):
+        want = parse_coil(wanted)
+        parsed = parse_coil_field(name)
+        if parsed is None:
+            unnamed.append(name)
+            continue
+        try:
+            got = parse_coil(parsed[0])
+        except ValueError:
+            unnamed.append(name)
+            continue
+        what = [w for w, differs in (("orientation", got.orientation != want.orientation),
+                                     ("coil spacing", abs(got.coil_spacing - want.coil_spacing) > 1e-6)) if differs]
+        why = f"{' and '.join(what)} differ{'s' if len(what) == 1 else ''}" if what else ""
+        if parsed[1]:  # VCP0.32_inph: not an ECa at all
+            why = "; ".join(filter(None, [why, f"it is the {parsed[1]} column, not an ECa"]))
+        if why:
+            mismatches.append(f"field '{name}' ({got.orientation}, {got.coil_spacing:g} m) given for the model's "
+                              f"coil {k + 1}, {want.name} ({want.orientation}, {want.coil_spacing:g} m): {why}")
+    return mismatches, unnamed
+
+
+COIL_MISMATCH_WHY = (
+    "The network turns each input into EC at the depths that coil senses: an HCP coil senses about "
+    "twice as deep as a VCP coil of the same spacing (70 % of the signal from above 1.59 vs 0.76 "
+    "spacings) and the sensing depth grows with the spacing, so ECa of other coils give EC at wrong "
+    "depths, with no error and a plausible-looking result.")
 
 
 def height_warning(heights_m, model):
@@ -311,6 +369,10 @@ def predict_survey(model, eca_mS_m, nonpositive: str = "drop", forward_model: st
         result.ec = [ec_fine[:, :n_t]] + [resample_layers(ec_fine, edges, e) for e in layerings[1:]]
         if result.ec_halfspace is not None:
             result.ec_halfspace = ec_fine[:, -1]
+    # depth of investigation of the final model, with the coils at each point's height (emiai_core.doi)
+    doi = np.full(len(eca), np.nan)
+    for at, coils in groups:
+        doi[at] = depth_of_investigation(ec_fine[at], edges, coils, max_depth=doi_cap_m(model))
     chosen, fields = output_fields(model, forward_model, add_coarse, method)
     ec_mS_m = [e * MS_PER_S for e in result.ec]
     hs = None if result.ec_halfspace is None else result.ec_halfspace * MS_PER_S
@@ -323,6 +385,7 @@ def predict_survey(model, eca_mS_m, nonpositive: str = "drop", forward_model: st
         values[halfspace_field_name(layerings[0][-1])] = hs
         values[OOD_SCORE_FIELD] = result.ood_score
     values[MISFIT_FIELD] = misfit
+    values[DOI_FIELD] = doi
     noise_pct = 100.0 * (float(getattr(model, "noise_relative", 0.0) or 0.03))
     values[FIT_FLAG_FIELD] = np.where(failed, 2, (misfit > 2.0 * noise_pct).astype(int))
     if net_misfit is not None:

@@ -38,14 +38,16 @@ def slice_bands(field_names, chosen=None, prefix: str = EC_PREFIX) -> tuple[list
 
 
 def write_geotiff(path, grid: Grid, crs_wkt: str | None, labels, ranges, units: str = "mS/m", finish=None,
-                  quantity: str = QUANTITIES[EC_PREFIX][1]) -> str:
+                  quantity: str = QUANTITIES[EC_PREFIX][1], metadata: dict | None = None,
+                  band_metadata: list | None = None) -> str:
     """Write ``grid`` as a float32 GeoTIFF (a band per layer, NaN as nodata, band descriptions and
     depth metadata) atomically: every file (the .tif, GDAL's .aux.xml statistics and whatever
     ``finish`` adds) is written under a temporary name and renamed only when all succeeded.
 
     crs_wkt: the CRS as WKT (None or '' = no CRS); labels: band descriptions; ranges: (top, bottom)
     in m per band or None; finish: optional callable(tmp_tif) -> {tmp_file: final_file} run after
-    the raster is complete (e.g. to save a QGIS style beside it)."""
+    the raster is complete (e.g. to save a QGIS style beside it); metadata: extra dataset metadata
+    items (e.g. what was masked); band_metadata: extra metadata per band (a dict or None each)."""
     from osgeo import gdal
 
     path = str(path)
@@ -60,14 +62,18 @@ def write_geotiff(path, grid: Grid, crs_wkt: str | None, labels, ranges, units: 
             ds.SetProjection(crs_wkt)
         ds.SetMetadataItem("UNITS", units)
         ds.SetMetadataItem("QUANTITY", quantity)
+        for key, value in (metadata or {}).items():
+            ds.SetMetadataItem(str(key), str(value))
         for b in range(bands):
             band = ds.GetRasterBand(b + 1)
             band.WriteArray(np.where(np.isfinite(grid.values[b]), grid.values[b], NODATA).astype(np.float32))
             band.SetNoDataValue(NODATA)
             band.SetDescription(f"{labels[b]} ({units})")
             band.SetUnitType(units)
-            if ranges[b]:
-                band.SetMetadata({"top_m": f"{ranges[b][0]:g}", "bottom_m": f"{ranges[b][1]:g}"})
+            items = {"top_m": f"{ranges[b][0]:g}", "bottom_m": f"{ranges[b][1]:g}"} if ranges[b] else {}
+            items.update({str(k): str(v) for k, v in ((band_metadata or [None] * bands)[b] or {}).items()})
+            if items:
+                band.SetMetadata(items)
             band.ComputeStatistics(False)
         ds.FlushCache()
         ds = None

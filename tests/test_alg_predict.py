@@ -291,3 +291,147 @@ def test_predictec_chooses_the_embedded_model_by_the_survey_coils(run_alg, refer
     gf = point_layer(np.arange(20.0), np.zeros(20), {f"Cond.{k + 1} [mS/m]": eca[:, k] for k in range(3)})
     res = run_alg("emiai:predictec", {"INPUT": gf, "OUTPUT": str(tmp_path / "gf.gpkg")})
     assert res["MODEL_NAME"] == "emiai_tuwien_site_cmd_miniexplorer_vcp"
+
+
+# --- depth of investigation (DOI_M) --------------------------------------------------------------
+
+def test_predictec_writes_the_depth_of_investigation(run_alg, reference_eca, tmp_path):
+    """DOI_M is emiai_core.doi's criterion on the written model (the cascade's deepest layer is the
+    half-space), at most 3 x 1.5 m; depthslices masks more cells the deeper the band."""
+    from emiai_core.doi import depth_of_investigation
+    from emiai_core.model_file import default_model_path, load_model
+
+    eca = reference_eca[0][:60]
+    rng = np.random.default_rng(5)
+    layer = point_layer(600000 + rng.random(60) * 100, 5330000 + rng.random(60) * 100,
+                        {"VCP0.32": eca[:, 0], "VCP0.71": eca[:, 1], "VCP1.18": eca[:, 2]})
+    out = str(tmp_path / "ec.gpkg")
+    res = run_alg("emiai:predictec", {**PUBLISHED, "INPUT": layer, "MISFIT_MODEL": 1, "OUTPUT": out})
+    names, rows, _ = read_layer(out)
+    assert names.index("DOI_M") < names.index("EXTRAPOL")  # after the doubles, before the flags
+    doi = np.array([r["DOI_M"] for r in rows])
+    model = load_model(default_model_path())
+    ec = np.array([[r[n] for n in names if n.startswith("EC_")] for r in rows])
+    np.testing.assert_allclose(doi, depth_of_investigation(ec, model.finest.layer_edges, model.measured_coils,
+                                                           max_depth=4.5), rtol=1e-9)
+    assert res["DOI_MEDIAN"] == pytest.approx(np.median(doi))
+    # VCP1.18 alone over a homogeneous ground: 0.895 m; these models range around it
+    assert np.all((doi > 0.05) & (doi <= 4.5)) and 0.5 < np.median(doi) < 2.5, np.percentile(doi, [0, 50, 100])
+    # depthslices masks the cells whose layer mid-depth is below the gridded DOI: more the deeper the band
+    from osgeo import gdal
+
+    tif = tmp_path / "masked.tif"
+    res = run_alg("emiai:depthslices", {"INPUT": out, "CELL_SIZE": 5, "METHOD": 1, "MASK_BELOW_DOI": True,
+                                        "OUTPUT": str(tif)})
+    ds = gdal.Open(str(tif))
+    below = [int(ds.GetRasterBand(b + 1).GetMetadataItem("cells_below_doi")) for b in range(12)]
+    assert sum(below) == res["N_CELLS_BELOW_DOI"] > 0 and below == sorted(below) and below[0] == 0
+    nodata = [int((ds.GetRasterBand(b + 1).ReadAsArray() == -9999).sum()) for b in range(12)]
+    assert [n - nodata[0] for n in nodata] == below
+
+
+def test_merged_lo_hi_survey_uses_the_six_coil_ensemble(run_alg, tmp_path):
+    """importsurvey merging Lo + Hi writes the HCP fields; predictec's automatic choice then takes the
+    VCP + HCP ensemble and feeds it all six ECa (points without a Hi reading are skipped, counted)."""
+    from emiai_core.doi import depth_of_investigation
+    from emiai_core.instruments import as_coils
+    from emiai_core.model_file import embedded_model_path, load_model
+
+    survey = str(tmp_path / "survey.gpkg")
+    example = data_file("emagpy_examples", "trimpley")
+    run_alg("emiai:importsurvey", {"INPUT": str(example / "trimpLo.dat"), "INPUT_HI": str(example / "trimpHi.dat"),
+                                   "INSTRUMENT": 0, "ORIENTATION": 0, "MERGE_BY": 0, "MERGE_TOLERANCE": 2.0,
+                                   "TARGET_CRS": "EPSG:27700", "OUTPUT": survey})
+    out = str(tmp_path / "ec.gpkg")
+    res = run_alg("emiai:predictec", {"INPUT": survey, "METHOD": 0, "MISFIT_MODEL": 1, "OUTPUT": out})
+    assert res["MODEL_NAME"] == "emiai_tuwien_site_cmd_miniexplorer_vcp_hcp"
+    assert (res["N_INPUT"], res["N_SKIPPED_MISSING"]) == (200, 17)  # 17 Lo rows without a Hi reading
+    assert res["N_PREDICTED"] == 200 - 17 - res["N_SKIPPED_NONPOSITIVE"] > 150
+    names, rows, _ = read_layer(out)
+    model = load_model(embedded_model_path(res["MODEL_NAME"]))
+    assert [c.split("f")[0] for c in model.measured_coils] == ["VCP0.32", "VCP0.71", "VCP1.18",
+                                                               "HCP0.32", "HCP0.71", "HCP1.18"]
+    eca = np.array([[r[c] for c in ("VCP0.32", "VCP0.71", "VCP1.18", "HCP0.32", "HCP0.71", "HCP1.18")]
+                    for r in rows]) / 1000
+    layers = [n for n in names if n.startswith("EC_") and not n.startswith("EC_HS")]
+    expected = model.predict_layers(eca)
+    np.testing.assert_allclose(np.array([[r[n] for n in layers] for r in rows]), expected.ec[0] * 1000, rtol=1e-6)
+    # DOI_M with the six coils at the survey height, the half-space EC_HS_150 below 1.5 m
+    ec = np.array([[r[n] for n in layers + ["EC_HS_150"]] for r in rows])
+    height = rows[0]["HEIGHT_M"]
+    edges = np.r_[model.output_layerings()[0], 3.0]
+    np.testing.assert_allclose([r["DOI_M"] for r in rows], depth_of_investigation(
+        ec, edges, as_coils(model.measured_coils, height=height), max_depth=4.5), rtol=1e-9)
+
+
+# --- coil orientation / spacing safety ---------------------------------------------------------
+
+def _six_coil_layer():
+    eca = np.array([[10.0, 12.0, 14.0, 20.0, 22.0, 24.0], [11.0, 13.0, 15.0, 21.0, 23.0, 25.0]])
+    names = ["VCP0.32", "VCP0.71", "VCP1.18", "HCP0.32", "HCP0.71", "HCP1.18"]
+    return point_layer([0.0, 1.0], [0.0, 0.0], {**{n: eca[:, k] for k, n in enumerate(names)},
+                                                "VCP0.32_inph": [1.0, 1.0], "a": eca[:, 0], "b": eca[:, 1],
+                                                "c": eca[:, 2]})
+
+
+@pytest.mark.parametrize("fields, message", [
+    (["HCP0.32", "HCP0.71", "HCP1.18"],
+     r"contradict the model's coils \(VCP0.32f30000h0, .*field 'HCP0.32' \(HCP, 0.32 m\) given for the model's coil "
+     r"1, VCP0.32 \(VCP, 0.32 m\): orientation differs; .*field 'HCP1.18' .*coil 3.*twice as deep.*"
+     r"'Accept ECa fields whose names contradict the model's coils.*' \(ALLOW_COIL_MISMATCH\)"),
+    (["VCP1.18", "VCP0.71", "VCP0.32"],
+     r"field 'VCP1.18' \(VCP, 1.18 m\) given for the model's coil 1, VCP0.32 \(VCP, 0.32 m\): coil spacing differs; "
+     r"field 'VCP0.32' .* coil 3, VCP1.18 .*: coil spacing differs\."),
+    (["HCP0.71", "VCP0.71", "VCP1.18"], r"field 'HCP0.71' .*: orientation and coil spacing differ\."),
+    (["VCP0.32_inph", "VCP0.71", "VCP1.18"], r"field 'VCP0.32_inph' .*: it is the inph column, not an ECa"),
+])
+def test_predictec_refuses_ecafields_of_other_coils(run_alg, tmp_path, fields, message):
+    from qgis.core import QgsProcessingException
+
+    out = tmp_path / "ec.gpkg"
+    with pytest.raises(QgsProcessingException, match=message):
+        run_alg("emiai:predictec", {**PUBLISHED, "INPUT": _six_coil_layer(), "ECA_FIELDS": fields, "OUTPUT": str(out)})
+    assert not out.exists()
+
+
+class _Log:
+    """A QgsProcessingFeedback that keeps info lines and warnings."""
+
+    def __new__(cls):
+        from qgis.core import QgsProcessingFeedback
+
+        class Feedback(QgsProcessingFeedback):
+            def __init__(self):
+                super().__init__()
+                self.infos, self.warnings = [], []
+
+            def pushInfo(self, text):  # noqa: N802
+                self.infos.append(text)
+                super().pushInfo(text)
+
+            def pushWarning(self, text):  # noqa: N802
+                self.warnings.append(text)
+                super().pushWarning(text)
+
+        return Feedback()
+
+
+def test_predictec_coil_mismatch_override_and_unnamed_fields(run_alg, tmp_path):
+    feedback = _Log()
+    res = run_alg("emiai:predictec", {**PUBLISHED, "INPUT": _six_coil_layer(), "ECA_FIELDS": ["HCP0.32", "HCP0.71",
+                  "HCP1.18"], "ALLOW_COIL_MISMATCH": True, "OUTPUT": str(tmp_path / "hcp.gpkg")}, feedback=feedback)
+    assert res["N_PREDICTED"] == 2
+    assert any("names contradict the model's coils (ALLOW_COIL_MISMATCH is set): field 'HCP0.32'" in w
+               for w in feedback.warnings)
+    # fields without coil names are taken as the model's coils, with an info line
+    feedback = _Log()
+    res = run_alg("emiai:predictec", {**PUBLISHED, "INPUT": _six_coil_layer(), "ECA_FIELDS": ["a", "b", "c"],
+                                      "OUTPUT": str(tmp_path / "abc.gpkg")}, feedback=feedback)
+    assert res["N_PREDICTED"] == 2 and not any("contradict" in w for w in feedback.warnings)
+    assert any("ECa field(s) a, b, c have no coil names: taken as the model's coil(s) VCP0.32f30000h0, "
+               "VCP0.71f30000h0, VCP1.18f30000h0" in line for line in feedback.infos), feedback.infos
+    # the same ECa under the right names give the same models
+    res2 = run_alg("emiai:predictec", {**PUBLISHED, "INPUT": _six_coil_layer(), "ECA_FIELDS": ["VCP0.32", "VCP0.71",
+                   "VCP1.18"], "OUTPUT": str(tmp_path / "vcp.gpkg")})
+    a, b = read_layer(str(tmp_path / "abc.gpkg"))[1], read_layer(str(tmp_path / "vcp.gpkg"))[1]
+    assert [r["EC_060_072"] for r in a] == [r["EC_060_072"] for r in b] and res2["N_PREDICTED"] == 2

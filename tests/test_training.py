@@ -177,7 +177,7 @@ def test_predict_survey_with_an_ensemble_writes_spread_halfspace_and_ood():
                                                         "108", "120", "132", "150"])]
     assert names[12:16] == ["EC_000_037", "EC_037_075", "EC_075_112", "EC_112_150"]
     assert names[16] == "ECSTD_000_012" and names[27] == "ECSTD_132_150" and names[28] == "EC_HS_150"
-    assert names[29:] == ["MISFIT_PCT", "OOD_SCORE", "EXTRAPOL", "FLOORED", "FIT_FLAG"]
+    assert names[29:] == ["MISFIT_PCT", "OOD_SCORE", "DOI_M", "EXTRAPOL", "FLOORED", "FIT_FLAG"]
     # FIT_FLAG: 1 where the data are not fitted within twice the model's noise (3 %)
     np.testing.assert_array_equal(pred.values["FIT_FLAG"], (pred.values["MISFIT_PCT"] > 6.0).astype(int))
     assert pred.layer_fields == names[:16]

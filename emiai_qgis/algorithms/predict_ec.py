@@ -30,6 +30,7 @@ class PredictECAlgorithm(EmiAIAlgorithm):
     NEGATIVE = "NEGATIVE"
     ADD_COARSE = "ADD_COARSE"
     MISFIT_MODEL = "MISFIT_MODEL"
+    ALLOW_COIL_MISMATCH = "ALLOW_COIL_MISMATCH"
     OUTPUT = "OUTPUT"
 
     ID = "predictec"
@@ -39,7 +40,11 @@ class PredictECAlgorithm(EmiAIAlgorithm):
         "trained emiAI network cascade, in numpy (TensorFlow is not needed).<br><br>"
         "<b>ECa fields</b>: the model's coils in order, in mS/m. Left empty, they are found from "
         "the field names: coil names like <i>VCP0.32</i> (as 'Import EMI survey' writes) or GF "
-        "names <i>Cond.1 [mS/m]</i>…<br>"
+        "names <i>Cond.1 [mS/m]</i>…; fields chosen whose names are coils of another orientation or "
+        "spacing than the model's coil at that position (e.g. HCP0.32 for VCP0.32) are refused — an HCP "
+        "coil senses about twice as deep as a VCP coil, so the network would put EC at wrong depths — "
+        "unless 'Accept ECa fields whose names contradict the model's coils' is set. Fields without "
+        "coil names are taken as the model's coils in order.<br>"
         "<b>Model</b>: a model file (.npz) from 'Train EC network' — trained on your site's ERT, the "
         "right choice — or an embedded model: the emiAI for QGIS ensembles for a GF CMD-MiniExplorer "
         "on the ground, VCP (3 ECa, a Lo survey) or VCP + HCP (6 ECa, merged Lo and Hi surveys), "
@@ -68,7 +73,13 @@ class PredictECAlgorithm(EmiAIAlgorithm):
         "range); FLOORED = number of predicted values moved into the model's EC bounds: for an "
         "ensemble, half the lowest and twice the highest EC it was trained on (it cannot know "
         "beyond); for the published cascade, values below its floor of 0.1 mS/m (a linear network "
-        "output can be ≤ 0, which is not physical and would break the next stage's forward model)."
+        "output can be ≤ 0, which is not physical and would break the next stage's forward model).<br>"
+        "DOI_M = depth of investigation (m): the depth above which 70 % of the signal of the "
+        "deepest-sensing coil comes from — EMagPy's computeDOI cut-off (0.3) with McNeill's cumulative "
+        "sensitivity, weighted by the predicted EC (a resistive base makes it shallower, a conductive "
+        "one deeper), at each point's instrument height. Deeper than the model's last layer edge it "
+        "rests on the half-space's EC extending downward; it is capped at 3 × that edge. "
+        "'EC depth slices to raster' can mask the cells below it."
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802
@@ -107,6 +118,11 @@ class PredictECAlgorithm(EmiAIAlgorithm):
             options=[FORWARD_MODEL_LABELS[m] for m in FORWARD_MODELS], defaultValue=0)
         p.setFlags(p.flags() | p.FlagAdvanced)
         self.addParameter(p)
+        p = QgsProcessingParameterBoolean(
+            self.ALLOW_COIL_MISMATCH, "Accept ECa fields whose names contradict the model's coils (I know they "
+            "are the model's coils)", defaultValue=False)
+        p.setFlags(p.flags() | p.FlagAdvanced)
+        self.addParameter(p)
         self.addParameter(QgsProcessingParameterFeatureSink(
             self.OUTPUT, "EC depth models", QgsProcessing.TypeVectorPoint))
         self._add_count_outputs()
@@ -120,6 +136,7 @@ class PredictECAlgorithm(EmiAIAlgorithm):
                             ("N_EXTRAPOLATED", "Points outside the training range"),
                             ("N_FLOORED", "Predicted values raised to the EC floor"),
                             ("MISFIT_MEDIAN", "Median data misfit (%)"),
+                            ("DOI_MEDIAN", "Median depth of investigation DOI_M (m)"),
                             ("NET_MISFIT_MEDIAN", "Median data misfit of the network alone (%)")):
             self.addOutput(QgsProcessingOutputNumber(name, label))
         self.addOutput(QgsProcessingOutputString("LAYER_FIELDS", "Layer fields (comma separated)"))
@@ -130,7 +147,7 @@ class PredictECAlgorithm(EmiAIAlgorithm):
 
         from emiai_core.fields import HEIGHT_FIELD, match_eca_fields
         from emiai_core.model_file import ModelFileError, choose_embedded_model, embedded_model_path, load_model
-        from emiai_core.prediction import predict_survey, replaced_input_fields
+        from emiai_core.prediction import COIL_MISMATCH_WHY, coil_field_check, predict_survey, replaced_input_fields
 
         from ..layer_io import extend_fields, make_fields, read_points, write_extended
 
@@ -169,6 +186,22 @@ class PredictECAlgorithm(EmiAIAlgorithm):
             except ValueError as err:
                 raise self.fail(str(err)) from None
             feedback.pushInfo(f"ECa fields detected from {how}: {', '.join(eca_fields)}")
+        mismatches, unnamed = coil_field_check(eca_fields, model.measured_coils)
+        if mismatches:
+            label = self.parameterDefinition(self.ALLOW_COIL_MISMATCH).description()
+            listed = "; ".join(mismatches)
+            if not self.parameterAsBoolean(parameters, self.ALLOW_COIL_MISMATCH, context):
+                raise self.fail(
+                    f"The ECa fields ({self.ECA_FIELDS}: {', '.join(eca_fields)}) contradict the model's coils "
+                    f"({', '.join(model.measured_coils)}): {listed}. {COIL_MISMATCH_WHY} Choose one field per "
+                    "model coil in its order, or use a model trained for your coils; if the names are wrong and "
+                    f"the values are the model's coils, set '{label}' ({self.ALLOW_COIL_MISMATCH}).")
+            feedback.pushWarning(f"ECa fields used although their names contradict the model's coils "
+                                 f"({self.ALLOW_COIL_MISMATCH} is set): {listed}.")
+        if unnamed:
+            feedback.pushInfo(f"ECa field(s) {', '.join(unnamed)} have no coil names: taken as the model's coil(s) "
+                              f"{', '.join(c for f, c in zip(eca_fields, model.measured_coils) if f in unnamed)}; "
+                              "their orientation and spacing cannot be checked.")
         if source.featureCount() == 0:
             raise self.fail("The input layer has no features: nothing to predict.")
 
