@@ -16,6 +16,7 @@ ALGORITHM_MODULES = (
     "apply_eca_calibration",
     "predict_ec",
     "depth_slices",
+    "ec_section",
     "forward_response",
     "import_ert_section",
     "generate_training_models",
