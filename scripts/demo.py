@@ -1,8 +1,9 @@
 #!/usr/bin/env python
 """`make demo`: the main job headless through qgis_process on the embedded real survey.
 
-CMD-MiniExplorer survey (demo/data/trimpLo.dat) → emiai:importsurvey → emiai:predictec (embedded
-default model) → emiai:depthslices → prints where the outputs are and a one-screen summary.
+CMD-MiniExplorer survey (demo/data/trimpLo.dat) → emiai:importsurvey → emiai:filtersurvey (QC: line
+ends, spikes, ECa ≤ 0) → emiai:predictec (embedded default model) → emiai:depthslices → prints where
+the outputs are and a one-screen summary.
 """
 import json
 import subprocess
@@ -29,16 +30,18 @@ def run(alg: str, **params) -> dict:
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     survey = OUT / "trimpley_survey.gpkg"
+    checked = OUT / "trimpley_survey_qc.gpkg"
     models = OUT / "trimpley_ec_models.gpkg"
     slices = OUT / "trimpley_ec_slices.tif"
     spread = OUT / "trimpley_ec_uncertainty.tif"
-    for p in (survey, models, slices, spread):
+    for p in (survey, checked, models, slices, spread):
         p.unlink(missing_ok=True)
     imp = run("emiai:importsurvey", INPUT=REPO / "demo/data/trimpLo.dat", INSTRUMENT=0, ORIENTATION=0,
               HEIGHT=0, OUTPUT=survey)
-    pred = run("emiai:predictec", INPUT=survey, OUTPUT=models)
+    qc = run("emiai:filtersurvey", INPUT=survey, OUTPUT=checked)
+    pred = run("emiai:predictec", INPUT=checked, OUTPUT=models)
     ras = run("emiai:depthslices", INPUT=models, OUTPUT=slices)
-    outputs = [survey, models, slices]
+    outputs = [survey, checked, models, slices]
     if "ECSTD" in pred.get("LAYER_FIELDS", "") or pred.get("MODEL_NAME", "").startswith("emiai_tuwien_site"):
         run("emiai:depthslices", INPUT=models, QUANTITY=1, OUTPUT=spread)
         outputs.append(spread)
@@ -50,6 +53,9 @@ def main() -> None:
     print("\n=== emiAI demo: CMD-MiniExplorer survey at Trimpley (UK) → EC depth slices ===")
     print(f"survey points   : {imp.get('N_POINTS')} imported ({imp.get('N_SKIPPED', 0)} rows unreadable), "
           f"coils {imp.get('COILS')}")
+    removed = {k[len("N_REMOVED_"):].lower(): int(v) for k, v in qc.items() if k.startswith("N_REMOVED_") and v}
+    print(f"survey QC       : {qc['N_KEPT']} of {qc['N_INPUT']} points kept; removed "
+          + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in removed.items()))
     print(f"model           : {pred.get('MODEL_NAME')} (embedded, chosen by the survey's coils)")
     print(f"predicted       : {pred['N_PREDICTED']} of {pred['N_INPUT']} points; skipped "
           f"{pred['N_SKIPPED_NONPOSITIVE']} with ECa <= 0 and {pred['N_SKIPPED_MISSING']} empty; "
@@ -57,6 +63,7 @@ def main() -> None:
           f"{pred['N_FLOORED']} values moved into the model's EC bounds")
     print(f"data misfit     : median {pred['MISFIT_MEDIAN']:.1f} % after physics refinement "
           f"(network alone {pred['NET_MISFIT_MEDIAN']:.1f} %)")
+    print(f"depth of invest.: median {pred['DOI_MEDIAN']:.2f} m (DOI_M: 70 % of the deepest coil's signal from above)")
     print(f"raster          : {ds.RasterCount} bands, {ds.RasterXSize} x {ds.RasterYSize} cells of "
           f"{ras['CELL_SIZE_USED']:g} m, CRS {ds.GetSpatialRef().GetName() if ds.GetSpatialRef() else 'none'}")
     print(f"{'layer':<22}{'min':>9}{'median':>9}{'max':>9}  mS/m (raster cells)")

@@ -122,6 +122,10 @@ def test_trimpley_fixture(run_alg, tmp_path, emiai_provider):
     _, flagged = run_filter(run_alg, tmp_path, survey, name="flags.gpkg", FLAG_ONLY=True)
     flags = column(flagged, "QC_FLAG").astype(int)
     assert flagged.featureCount() == 200 and np.bincount(flags, minlength=7).tolist() == [61, 0, 16, 0, 107, 14, 2]
+    # predictec on the flagged survey predicts the 61 kept points only, and counts the others
+    res = run_alg("emiai:predictec", {"INPUT": flagged, "METHOD": 0, "OUTPUT": "TEMPORARY_OUTPUT"})
+    assert (res["N_PREDICTED"], res["N_SKIPPED_QC"], res["N_SKIPPED_MISSING"], res["N_SKIPPED_NONPOSITIVE"]) == \
+        (61, 139, 0, 0)
 
 
 # --- bad input: informative QgsProcessingException and no output file --------------------------

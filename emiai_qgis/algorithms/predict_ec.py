@@ -57,7 +57,8 @@ class PredictECAlgorithm(EmiAIAlgorithm):
         "NET_MISFIT_PCT the network's); or an inversion without the network (from a homogeneous "
         "start, on the model's layering: for sites without ERT).<br>"
         "<b>Non-positive ECa</b>: points with ECa ≤ 0 are dropped and counted (default) or make "
-        "the run fail. Points with an empty value are skipped and counted.<br><br>"
+        "the run fail. Points with an empty value, and points flagged by 'Filter EMI survey' (QC_FLAG ≠ 0), "
+        "are skipped and counted.<br><br>"
         "Output: the input attributes plus one field per layer, EC in mS/m named "
         "EC_&lt;top&gt;_&lt;bottom&gt; in cm (EC_000_012 … EC_132_150), shallowest first; "
         "With an ensemble model also ECSTD_&lt;top&gt;_&lt;bottom&gt; (the spread of log10 EC across "
@@ -132,6 +133,7 @@ class PredictECAlgorithm(EmiAIAlgorithm):
 
         for name, label in (("N_INPUT", "Points read"), ("N_PREDICTED", "Points predicted"),
                             ("N_SKIPPED_MISSING", "Points skipped: empty ECa"),
+                            ("N_SKIPPED_QC", "Points skipped: flagged by 'Filter EMI survey' (QC_FLAG ≠ 0)"),
                             ("N_SKIPPED_NONPOSITIVE", "Points skipped: ECa ≤ 0"),
                             ("N_EXTRAPOLATED", "Points outside the training range"),
                             ("N_FLOORED", "Predicted values raised to the EC floor"),
@@ -145,7 +147,7 @@ class PredictECAlgorithm(EmiAIAlgorithm):
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         import numpy as np
 
-        from emiai_core.fields import HEIGHT_FIELD, match_eca_fields
+        from emiai_core.fields import HEIGHT_FIELD, QC_FLAG_FIELD, match_eca_fields
         from emiai_core.model_file import ModelFileError, choose_embedded_model, embedded_model_path, load_model
         from emiai_core.prediction import COIL_MISMATCH_WHY, coil_field_check, predict_survey, replaced_input_fields
 
@@ -206,12 +208,22 @@ class PredictECAlgorithm(EmiAIAlgorithm):
             raise self.fail("The input layer has no features: nothing to predict.")
 
         has_height = HEIGHT_FIELD in field_names and source.fields().field(HEIGHT_FIELD).isNumeric()
-        table = read_points(source, eca_fields + ([HEIGHT_FIELD] if has_height else []), feedback, (0.0, 30.0))
+        # a survey flagged by 'Filter EMI survey' (FLAG_ONLY) is predicted at its kept points only
+        has_qc = QC_FLAG_FIELD in field_names and source.fields().field(QC_FLAG_FIELD).isNumeric()
+        table = read_points(source, eca_fields + ([HEIGHT_FIELD] if has_height else [])
+                            + ([QC_FLAG_FIELD] if has_qc else []), feedback, (0.0, 30.0))
         if len(table.x) == 0:
             raise self.fail("The input layer has no features: nothing to predict.")
         eca = np.column_stack([table.values[f] for f in eca_fields])
         no_geom = ~np.isfinite(table.x) | ~np.isfinite(table.y)
         eca[no_geom] = np.nan  # a point without a position cannot be mapped: counted as missing
+        qc_out = np.zeros(len(eca), bool)
+        if has_qc:
+            flag = table.values[QC_FLAG_FIELD]
+            qc_out = np.isfinite(flag) & (flag != 0) & np.all(np.isfinite(eca), axis=1)
+            eca[qc_out] = np.nan
+            feedback.pushInfo(f"{int(qc_out.sum())} point(s) flagged by 'Filter EMI survey' ({QC_FLAG_FIELD} ≠ 0) "
+                              "are not predicted.")
         policy = NONPOSITIVE_POLICIES[self.parameterAsEnum(parameters, self.NEGATIVE, context)]
         fwd = FORWARD_MODELS[self.parameterAsEnum(parameters, self.MISFIT_MODEL, context)]
         self.check_canceled(feedback)
@@ -249,5 +261,7 @@ class PredictECAlgorithm(EmiAIAlgorithm):
                        feedback, (75.0, 25.0))
         for line in pred.summary():
             feedback.pushInfo(line)
-        return {self.OUTPUT: dest_id, **pred.counts(), "LAYER_FIELDS": ",".join(pred.layer_fields),
+        counts = pred.counts()
+        counts["N_SKIPPED_MISSING"] -= int(qc_out.sum())
+        return {self.OUTPUT: dest_id, **counts, "N_SKIPPED_QC": int(qc_out.sum()), "LAYER_FIELDS": ",".join(pred.layer_fields),
                 "MODEL_NAME": str(model.metadata.get("name", model_path))}
