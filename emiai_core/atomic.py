@@ -7,6 +7,7 @@ same permissions (0666 less the process umask, i.e. 0644 under the usual umask 0
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import tempfile
 import threading
@@ -23,6 +24,50 @@ def file_mode() -> int:
     return 0o666 & ~umask
 
 
+def _temp_prefix(name: str) -> str:
+    # the writing process's id is part of the name, so that a later run can tell the leftovers of
+    # a killed run (its process is gone) from the temporaries of a run still writing
+    return f".{name}.emiai-{os.getpid()}-"
+
+
+def sweep_stale(folder, name: str) -> int:
+    """Remove temporaries of ``name`` in ``folder`` left by runs that were killed (their process no
+    longer exists); returns how many were removed."""
+    removed = 0
+    try:
+        candidates = list(Path(folder).glob(f".{glob.escape(name)}.emiai-*-*"))
+    except OSError:
+        return 0
+    for tmp in candidates:
+        try:
+            pid = int(tmp.name[len(name) + 1:].split("-")[1])
+        except (IndexError, ValueError):
+            continue
+        if pid == os.getpid() or _alive(pid):
+            continue
+        with contextlib.suppress(OSError):
+            if tmp.is_dir():
+                import shutil
+
+                shutil.rmtree(tmp)
+            else:
+                tmp.unlink()
+            removed += 1
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if os.name == "nt":  # os.kill would terminate the process there: keep the files
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists but belongs to someone else, or not checkable (Windows): keep its files
+        return True
+    return True
+
+
 @contextlib.contextmanager
 def atomic_write(path, suffix: str | None = None):
     """Context manager yielding a temporary path (str) in ``path``'s folder to write to; on a clean
@@ -34,7 +79,8 @@ def atomic_write(path, suffix: str | None = None):
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix if suffix is None else suffix,
+    sweep_stale(folder, path.name)
+    fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(path.name), suffix=path.suffix if suffix is None else suffix,
                                dir=folder)
     os.close(fd)
     try:
@@ -91,7 +137,8 @@ def staged_files(paths):
         for p in paths:
             p = Path(p)
             p.parent.mkdir(parents=True, exist_ok=True)
-            fd, t = tempfile.mkstemp(prefix=f".{p.name}.", suffix=p.suffix, dir=p.parent)
+            sweep_stale(p.parent, p.name)
+            fd, t = tempfile.mkstemp(prefix=_temp_prefix(p.name), suffix=p.suffix, dir=p.parent)
             os.close(fd)
             os.unlink(t)  # writers create it (atomic_write writes beside it and renames)
             tmp[str(p)] = t
@@ -106,4 +153,4 @@ def staged_files(paths):
                 os.unlink(t)
 
 
-__all__ = ["atomic_write", "file_mode", "staged_files", "write_bytes", "write_npz", "write_text"]
+__all__ = ["atomic_write", "file_mode", "staged_files", "sweep_stale", "write_bytes", "write_npz", "write_text"]

@@ -6,6 +6,11 @@ from dataclasses import dataclass
 import numpy as np
 
 METHODS = ("linear", "nearest", "idw")
+#: Memory of grid_points per cell: the cell centres and the nearest-point query (~48 bytes), and per
+#: cell and band the float64 result and its float32 copy (12 bytes); at most MAX_GRID_BYTES.
+GRID_BYTES_PER_CELL = 48
+GRID_BYTES_PER_CELL_BAND = 12
+MAX_GRID_BYTES = 4_000_000_000
 #: Points whose spread across their main direction is at most this fraction of their length lie
 #: "along a line": a map of them is a strip (a section along the line shows them better).
 LINE_WIDTH_FRACTION = 0.01
@@ -140,8 +145,12 @@ def grid_points(x, y, values, cell_size: float, method: str = "linear", max_dist
     y_max = np.ceil(y.max() / cell_size) * cell_size
     cols = int(np.floor((x.max() - x_min) / cell_size)) + 1  # +1: the easternmost point lies inside
     rows = int(np.floor((y_max - y.min()) / cell_size)) + 1
-    if cols * rows > 200_000_000:
-        raise ValueError(f"A {cols} x {rows} grid is too large: increase the cell size ({cell_size}).")
+    n_bands = values.shape[1]
+    need = cols * rows * (GRID_BYTES_PER_CELL + GRID_BYTES_PER_CELL_BAND * n_bands)
+    if need > MAX_GRID_BYTES:
+        raise ValueError(f"A {cols} x {rows} grid of {n_bands} band(s) would need about {need / 1e9:.1f} GB of memory "
+                         f"(at most {MAX_GRID_BYTES / 1e9:.0f} GB): increase the cell size ({cell_size:g}), e.g. to "
+                         f"{cell_size * np.sqrt(need / MAX_GRID_BYTES) * 1.05:.3g}.")
     # work in coordinates relative to the grid origin: Qhull is 2-3x faster and more precise
     # without the large offsets of projected CRSs (e.g. UTM northings of 5e6 m)
     x, y = x - x_min, y - y_max

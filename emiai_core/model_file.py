@@ -1,7 +1,8 @@
 """The emiAI model file: one .npz holding JSON metadata and the network weights as plain arrays.
 
-Nothing is executed or unpickled on load (``np.load(allow_pickle=False)``); the metadata are
-validated against the arrays before a model is returned. Layout (format_version 1):
+Nothing is executed or unpickled on load; sizes, dtypes and the metadata are checked before any
+weight is decompressed (emiai_core.safe_npz), and the metadata are validated against the arrays
+before a model is returned. Layout (format_version 1):
 
 - ``metadata``: a 0-d unicode array with a JSON object:
   ``format`` ("emiai-model"), ``format_version`` (1), ``name``, ``description``,
@@ -29,12 +30,12 @@ format_version 2 (``architecture`` "direct": an ensemble of direct networks, emi
 from __future__ import annotations
 
 import json
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from .atomic import write_npz
+from .safe_npz import LazyArrays, NpzError, NpzLimits, SafeNpz
 from .cascade import ACTIVATIONS, CascadeModel, Dense, MinMaxScaling, Stage
 from .fields import FORWARD_MODELS
 from .instruments import as_coils
@@ -48,6 +49,13 @@ DEFAULT_MODEL = "emiai_tuwien2024_cmd_miniexplorer_vcp.npz"
 
 class ModelFileError(ValueError):
     """A model file that cannot be used (corrupt, unknown version, inconsistent)."""
+
+
+#: Size limits checked before anything is decompressed (the embedded models are ~1 MB).
+MODEL_LIMITS = NpzLimits(max_file_bytes=256_000_000, max_array_bytes=256_000_000, max_total_bytes=512_000_000)
+MAX_METADATA_BYTES = 16_000_000  # numpy stores text as UTF-32: 4 million characters
+#: Physical EC range a model's bounds and floor must lie in (S/m).
+EC_LIMITS_S_M = (1e-7, 100.0)
 
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
@@ -73,8 +81,7 @@ def embedded_model_path(name: str) -> Path:
 
 def model_coils(path) -> tuple:
     """The measured coils (EMagPy strings) of a model file, from its metadata only."""
-    with np.load(path, allow_pickle=False) as npz:
-        meta = json.loads(str(npz["metadata"]))
+    meta, _ = _open_metadata(Path(path))
     return tuple(c.emagpy for c in as_coils(meta["instrument"]["coils"]))
 
 
@@ -214,13 +221,15 @@ def _load_ensemble(path, meta, arrays, measured):
         _need(np.all(std > 0), path, f"{key}.std must be > 0.")
         scalers.append(LogScaling(_floats(sm.get("mean"), n, path, f"{key}.mean"), std))
     bounds = _floats(meta["ec_bounds_S_m"], 2, path, "ec_bounds_S_m")
-    _need(0 < bounds[0] < bounds[1], path, f"ec_bounds_S_m must be 0 < min < max, got {bounds.tolist()}.")
+    _need(EC_LIMITS_S_M[0] <= bounds[0] < bounds[1] <= EC_LIMITS_S_M[1], path,
+          f"ec_bounds_S_m must be {EC_LIMITS_S_M[0]:g} ≤ min < max ≤ {EC_LIMITS_S_M[1]:g} S/m, got {bounds.tolist()}.")
     ood_meta = meta["ood"]
     _need(isinstance(ood_meta, dict), path, "ood must be an object.")
     inv_cov = arrays.get("ood_inv_cov")
     _need(inv_cov is not None and inv_cov.dtype.kind == "f" and inv_cov.shape == (n_in, n_in)
           and np.all(np.isfinite(inv_cov)), path, f"ood_inv_cov must be a finite ({n_in}, {n_in}) array.")
     threshold = float(_floats([ood_meta.get("threshold")], 1, path, "ood.threshold")[0])
+    _need(threshold > 0, path, f"ood.threshold must be > 0, got {threshold:g}.")
     ood = Mahalanobis(_floats(ood_meta.get("mean"), n_in, path, "ood.mean"), inv_cov.astype(float), threshold)
     members = []
     _need(isinstance(meta["members"], list) and meta["members"], path, "no ensemble members.")
@@ -236,7 +245,7 @@ def _load_ensemble(path, meta, arrays, measured):
               path, f"coarse layering {name} must increase from 0 m to at most {edges[-1]:g} m.")
         coarse[str(name)] = e
     _need(meta["forward_model"] in FORWARD_MODELS, path, f"unknown forward model {meta['forward_model']!r}.")
-    noise = float(meta.get("noise_relative", 0.0))
+    noise = _number(meta.get("noise_relative", 0.0), path, "noise_relative")
     _need(0 <= noise < 1, path, f"noise_relative must be in [0, 1), got {noise}.")
     return EnsembleModel(measured, edges, scalers[0], scalers[1], members, ood, meta["forward_model"], noise,
                          (float(bounds[0]), float(bounds[1])), coarse, meta)
@@ -247,31 +256,65 @@ def _need(cond, path, message):
         raise ModelFileError(f"Model file {path}: {message}")
 
 
+def _number(value, path, what) -> float:
+    _need(isinstance(value, (int, float)) and not isinstance(value, bool) and np.isfinite(value), path,
+          f"{what} must be a finite number, got {value!r}.")
+    return float(value)
+
+
 def _floats(values, n, path, what):
+    _need(isinstance(values, list) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values),
+          path, f"{what} must be a list of {n} numbers, got {str(values)[:80]}.")
     arr = np.asarray(values, dtype=float)
     _need(arr.shape == (n,), path, f"{what} must have {n} values, has {arr.shape}.")
     _need(np.all(np.isfinite(arr)), path, f"{what} contains NaN or infinite values.")
     return arr
 
 
+def _open_metadata(path: Path):
+    """(metadata dict, SafeNpz) of a model file: sizes, dtypes and the metadata checked, no weight
+    decompressed yet (the caller closes the SafeNpz)."""
+    try:
+        npz = SafeNpz(path, MODEL_LIMITS, "Model file")
+    except NpzError as err:
+        raise ModelFileError(str(err)) from None
+    try:
+        _need("metadata" in npz, path, "no 'metadata' entry; this is not an emiAI model file.")
+        try:
+            meta = json.loads(npz.text("metadata", MAX_METADATA_BYTES))
+        except NpzError as err:
+            raise ModelFileError(str(err)) from None
+        except (json.JSONDecodeError, RecursionError) as err:
+            raise ModelFileError(f"Model file {path}: metadata are not valid JSON ({str(err)[:200]}).") from None
+        _need(isinstance(meta, dict) and meta.get("format") == FORMAT, path,
+              f"format is {meta.get('format') if isinstance(meta, dict) else None!r}, expected {FORMAT!r}.")
+    except BaseException:
+        npz.close()
+        raise
+    return meta, npz
+
+
 def load_model(path):
     """Read and validate an emiAI model file: a CascadeModel (format 1) or an EnsembleModel
-    (format 2, emiai_core.networks); raises ModelFileError with what is wrong."""
+    (format 2, emiai_core.networks); raises ModelFileError with what is wrong.
+
+    Sizes, dtypes and the metadata are checked before any weight is decompressed
+    (emiai_core.safe_npz); nothing is unpickled or executed."""
     path = Path(path)
-    if not path.is_file():
-        raise ModelFileError(f"Model file {path} does not exist.")
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            arrays = {k: npz[k] for k in npz.files}
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as err:
-        raise ModelFileError(f"Model file {path} is not a readable emiAI model (.npz): {err}") from None
-    _need("metadata" in arrays, path, "no 'metadata' entry; this is not an emiAI model file.")
-    try:
-        meta = json.loads(str(arrays["metadata"]))
-    except json.JSONDecodeError as err:
-        raise ModelFileError(f"Model file {path}: metadata are not valid JSON ({err}).") from None
-    _need(isinstance(meta, dict) and meta.get("format") == FORMAT, path,
-          f"format is {meta.get('format') if isinstance(meta, dict) else None!r}, expected {FORMAT!r}.")
+    meta, npz = _open_metadata(path)
+    with npz:
+        try:
+            return _load_checked(path, meta, LazyArrays(npz))
+        except ModelFileError:
+            raise
+        except NpzError as err:
+            raise ModelFileError(str(err)) from None
+        except (TypeError, ValueError, KeyError, AttributeError, IndexError, OverflowError, RecursionError) as err:
+            raise ModelFileError(f"Model file {path}: invalid metadata ({type(err).__name__}: {str(err)[:200]}). "
+                                 "Use a model file written by 'Train EC network'.") from None
+
+
+def _load_checked(path, meta, arrays):
     version = meta.get("format_version")
     _need(version in SUPPORTED_VERSIONS, path,
           f"format_version {version!r} is not supported by this plugin (supports {SUPPORTED_VERSIONS}); "
@@ -285,8 +328,9 @@ def load_model(path):
     if version == ENSEMBLE_VERSION:
         return _load_ensemble(path, meta, arrays, measured)
     _need(meta["forward_model"] in FORWARD_MODELS, path, f"unknown forward model {meta['forward_model']!r}.")
-    floor = float(meta["ec_floor_S_m"])
-    _need(floor > 0, path, f"ec_floor_S_m must be > 0, got {floor}.")
+    floor = _number(meta["ec_floor_S_m"], path, "ec_floor_S_m")
+    _need(EC_LIMITS_S_M[0] <= floor <= EC_LIMITS_S_M[1], path,
+          f"ec_floor_S_m must be an EC between {EC_LIMITS_S_M[0]:g} and {EC_LIMITS_S_M[1]:g} S/m, got {floor:g}.")
     stages = []
     _need(isinstance(meta["stages"], list) and meta["stages"], path, "no stages.")
     for k, sm in enumerate(meta["stages"]):
@@ -309,6 +353,9 @@ def load_model(path):
                                   _floats(sm["scaler_in"]["data_max"], n_in, path, f"{where} scaler_in.data_max"))
         scaler_out = MinMaxScaling(_floats(sm["scaler_out"]["data_min"], n_out, path, f"{where} scaler_out.data_min"),
                                    _floats(sm["scaler_out"]["data_max"], n_out, path, f"{where} scaler_out.data_max"))
+        for name, sc in (("scaler_in", scaler_in), ("scaler_out", scaler_out)):
+            _need(np.all(sc.data_max > sc.data_min), path, f"{where} {name}: data_max must exceed data_min "
+                  "for every value (a zero range would divide by zero).")
         layers, width = _dense_stack(arrays, f"stage{k}", dense_meta, n_in, path, where)
         _need(layers and width == n_out, path, f"{where} outputs {width} values but has {n_out} layers.")
         stages.append(Stage(str(sm.get("name", f"stage{k}")), edges, coils, source, scaler_in, scaler_out, layers))

@@ -150,6 +150,11 @@ EXTENSION_NAME = "deep"
 _PHI1 = 0.8413447460685429  # standard normal CDF at 1
 
 
+MAX_NMODELS = 100_000  # models per box and direction
+MAX_NEXTRACTION = 10_000  # boxes per profile
+MAX_TOTAL_MODELS = 20_000_000  # all models of a run (about 8 GB in three layerings)
+
+
 class GeneratorSettingsError(ValueError):
     """A generator setting with an unusable value; the message names the key."""
 
@@ -252,11 +257,11 @@ class GeneratorSettings:
 
         if not (np.isfinite(self.depth) and self.depth > 0):
             fail("DEPTH", f"must be > 0 m, got {float(self.depth)!r}.")
-        if int(self.nmodels) != self.nmodels or self.nmodels < 1:
-            fail("NMODELS", f"must be a whole number ≥ 1, got {self.nmodels}.")
+        if int(self.nmodels) != self.nmodels or not 1 <= self.nmodels <= MAX_NMODELS:
+            fail("NMODELS", f"must be a whole number from 1 to {MAX_NMODELS}, got {self.nmodels}.")
         lo, hi = self.nextraction_range
-        if int(lo) != lo or int(hi) != hi or lo < 1 or hi < lo:
-            fail("NEXTRACTION_RANGE", f"must be two whole numbers 1 ≤ min ≤ max, got [{lo}, {hi}].")
+        if int(lo) != lo or int(hi) != hi or lo < 1 or hi < lo or hi > MAX_NEXTRACTION:
+            fail("NEXTRACTION_RANGE", f"must be two whole numbers 1 ≤ min ≤ max ≤ {MAX_NEXTRACTION}, got [{lo}, {hi}].")
         if int(self.side_skip) != self.side_skip or self.side_skip < 0:
             fail("SIDE_SKIP", f"must be a whole number of electrodes ≥ 0, got {self.side_skip}.")
         if not (np.isfinite(self.extraction_width_scaler) and self.extraction_width_scaler > 0):
@@ -1000,6 +1005,14 @@ def generate_training_models(profiles, settings: GeneratorSettings | None = None
         if not profiles:
             raise GenerationError(f"None of the FID_LIST profiles {list(settings.fid_list)} is among the "
                                   f"inputs {names}.")
+    per_box = int(settings.nmodels) * (2 if settings.reverse else 1)
+    most = per_box * int(settings.nextraction_range[1]) * len(profiles)
+    if most > MAX_TOTAL_MODELS:
+        bytes_ = most * len(settings.full_edges) * 8 * 3
+        raise GeneratorSettingsError(
+            f"NMODELS {settings.nmodels} × up to {settings.nextraction_range[1]} boxes × {len(profiles)} profile(s)"
+            f"{' × 2 (REVERSE)' if settings.reverse else ''} = up to {most:,} models (about {bytes_ / 1e9:.1f} GB), "
+            f"more than {MAX_TOTAL_MODELS:,}: lower NMODELS or NEXTRACTION_RANGE.")
     locations, summaries = [], []
     for i, p in enumerate(profiles):
         locs, summ = generate_profile(p, settings, first_location_id=len(locations))

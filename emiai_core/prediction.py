@@ -60,7 +60,7 @@ class OutputField:
 class SurveyPrediction:
     """Result for a survey of N points; arrays cover the ``used`` points only.
 
-    used: (N,) bool; skipped_missing / skipped_nonpositive: counts; ec_mS_m: list of (n_used, L_k)
+    used: (N,) bool; skipped_missing / skipped_nonpositive / skipped_implausible: counts; ec_mS_m: list of (n_used, L_k)
     EC in mS/m per output layering of the model (finest first); ec_std_log10: the same for the
     ensemble spread (None where the model has none); ec_halfspace_mS_m: (n_used,) or None;
     misfit_pct: (n_used,) relative RMS misfit in %; extrapolated: (n_used,) bool; ood_score:
@@ -83,6 +83,7 @@ class SurveyPrediction:
     fields: list
     values: dict = field(default_factory=dict)
     warnings: list = field(default_factory=list)
+    skipped_implausible: int = 0  # points with an ECa above MAX_PLAUSIBLE_ECA_MS_M
 
     @property
     def n_used(self) -> int:
@@ -120,6 +121,7 @@ class SurveyPrediction:
                 "DOI_MEDIAN": float(np.median(doi)) if len(doi) else float("nan"),
                 "NET_MISFIT_MEDIAN": float(np.median(net)) if net is not None and len(net) else med,
                 "N_SKIPPED_MISSING": self.skipped_missing, "N_SKIPPED_NONPOSITIVE": self.skipped_nonpositive,
+                "N_SKIPPED_IMPLAUSIBLE": self.skipped_implausible,
                 "N_EXTRAPOLATED": int(self.extrapolated.sum()), "N_FLOORED": int(np.sum(self.n_floored))}
 
     def summary(self) -> list:
@@ -278,6 +280,9 @@ def height_warning(heights_m, model):
             f"for your height. {MISFIT_FIELD} is computed at the survey height.")
 
 
+MAX_PLAUSIBLE_ECA_MS_M = 10_000.0  # 10 S/m
+
+
 def units_warning(eca_mS_m):
     """A warning when ECa look like S/m rather than mS/m (median below 1), or None."""
     eca = np.asarray(eca_mS_m, dtype=float)
@@ -319,7 +324,18 @@ def predict_survey(model, eca_mS_m, nonpositive: str = "drop", forward_model: st
             f"{int(nonpos.sum())} point(s) have ECa <= 0 mS/m (first: row {i}, values "
             f"{eca_mS_m[i].tolist()}). Negative ECa are not physical (drift, calibration or "
             "interference): fix or filter them, or use the 'drop' policy to skip and count them.")
-    used = ~missing & ~nonpos
+    # ECa above 10 S/m (twice seawater) are no soil reading: wrong units or an instrument fault
+    implausible = ~missing & ~nonpos & np.any(eca_mS_m > MAX_PLAUSIBLE_ECA_MS_M, axis=1)
+    if implausible.any() and implausible.sum() == (~missing & ~nonpos).sum():
+        i = int(np.flatnonzero(implausible)[0])
+        raise ValueError(
+            f"Every point has an ECa above {MAX_PLAUSIBLE_ECA_MS_M:g} mS/m (10 S/m, twice seawater; first: row "
+            f"{i}, values {eca_mS_m[i].tolist()}): these are no soil readings. ECa fields must hold mS/m — "
+            "convert µS/m by dividing by 1000 — or filter the survey ('Filter EMI survey', maximum ECa).")
+    used = ~missing & ~nonpos & ~implausible
+    if implausible.any():
+        warnings.append(f"{int(implausible.sum())} point(s) skipped: an ECa above {MAX_PLAUSIBLE_ECA_MS_M:g} mS/m "
+                        "(10 S/m) is no soil reading (instrument fault or units).")
     if missing.any():
         warnings.append(f"{int(missing.sum())} point(s) skipped: an ECa value or the position is empty.")
     if nonpos.any():
@@ -394,4 +410,5 @@ def predict_survey(model, eca_mS_m, nonpositive: str = "drop", forward_model: st
     values[FLOORED_FIELD] = np.asarray(result.n_floored, dtype=int)
     return SurveyPrediction(used, int(missing.sum()), int(nonpos.sum()), ec_mS_m, result.ec_std_log10, hs,
                             misfit, np.asarray(result.extrapolated, bool), result.ood_score,
-                            np.asarray(result.n_floored), forward_model, fields, values, warnings)
+                            np.asarray(result.n_floored), forward_model, fields, values, warnings,
+                            int(implausible.sum()))

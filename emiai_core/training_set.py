@@ -35,13 +35,13 @@ Per extraction location (length n_loc, index = ``location_id``):
 from __future__ import annotations
 
 import json
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from .atomic import write_npz
+from .safe_npz import NpzError, NpzLimits, SafeNpz
 from .layering import LAYERING_ROLES, Layering, resample_layers
 
 FORMAT = "emiai-training-set"
@@ -265,25 +265,35 @@ def add_eca(source, dest, eca: dict, eca_info: dict) -> Path:
     return dest
 
 
+#: Size limits checked before anything is decompressed (10^6 models x 16 layers x 3 layerings ≈ 0.5 GB).
+TRAINING_SET_LIMITS = NpzLimits(max_file_bytes=8_000_000_000, max_array_bytes=4_000_000_000,
+                                max_total_bytes=8_000_000_000)
+MAX_HEADER_BYTES = 64_000_000
+
+
 def load_training_set(path) -> TrainingSet:
-    """Read and validate a training-set file written by :func:`save_training_set`."""
+    """Read and validate a training-set file written by :func:`save_training_set` (sizes, dtypes
+    and the header are checked before any array is decompressed: emiai_core.safe_npz)."""
     path = Path(path)
     if not path.is_file():
         raise TrainingSetError(f"Training-set file not found: {path}.")
     try:
-        npz = np.load(path, allow_pickle=False)
-    except (OSError, ValueError, zipfile.BadZipFile) as err:
-        raise TrainingSetError(f"{path}: not a readable .npz training-set file ({err}).") from None
+        npz = SafeNpz(path, TRAINING_SET_LIMITS, "Training-set file")
+    except NpzError as err:
+        raise TrainingSetError(str(err)) from None
     with npz:
-        keys = set(npz.files)
+        keys = set(npz.names)
         if "header" not in keys:
             raise TrainingSetError(f"{path}: no 'header' entry; this is not an emiAI training-set file.")
         try:
-            header = json.loads(str(npz["header"][()]))
-        except (ValueError, TypeError) as err:
-            raise TrainingSetError(f"{path}: the header is not valid JSON ({err}).") from None
-        if header.get("format") != FORMAT:
-            raise TrainingSetError(f"{path}: format is {header.get('format')!r}, expected {FORMAT!r}.")
+            header = json.loads(npz.text("header", MAX_HEADER_BYTES))
+        except NpzError as err:
+            raise TrainingSetError(str(err)) from None
+        except (ValueError, TypeError, RecursionError) as err:
+            raise TrainingSetError(f"{path}: the header is not valid JSON ({str(err)[:200]}).") from None
+        if not isinstance(header, dict) or header.get("format") != FORMAT:
+            fmt = header.get("format") if isinstance(header, dict) else None
+            raise TrainingSetError(f"{path}: format is {fmt!r}, expected {FORMAT!r}.")
         version = header.get("format_version")
         if version != FORMAT_VERSION:
             raise TrainingSetError(f"{path}: format_version {version!r} is not supported (this version reads "
@@ -291,15 +301,26 @@ def load_training_set(path) -> TrainingSet:
         try:
             layerings = {d["name"]: Layering(d["name"], d["edges"], d.get("role", "target"))
                          for d in header["layerings"]}
-        except (KeyError, TypeError) as err:
+        except (KeyError, TypeError, ValueError, AttributeError) as err:
             raise TrainingSetError(f"{path}: malformed 'layerings' in the header ({err}).") from None
         missing = [k for k in ROW_ARRAYS if k not in keys] + \
                   [f"ec_{n}" for n in layerings if f"ec_{n}" not in keys]
         if missing:
             raise TrainingSetError(f"{path}: missing array(s) {missing}.")
-        ec = {n: npz[f"ec_{n}"] for n in layerings}
-        rows = {k: npz[k] for k in ROW_ARRAYS}
-        locations = {k: npz[k] for k in LOCATION_ARRAYS if k in keys}
+        # shapes from the .npy headers, before decompressing: every row array has one row per model
+        shapes = {k: npz.info[k].shape for k in list(ROW_ARRAYS) + [f"ec_{n}" for n in layerings]}
+        counts = [s[0] if s else -1 for s in shapes.values()]
+        n_models = max(set(counts), key=counts.count)
+        odd = [k for k, s in shapes.items() if (s[0] if s else -1) != n_models]
+        if odd:
+            raise TrainingSetError(f"{path}: {odd[0]} has shape {shapes[odd[0]]} but the other arrays have "
+                                   f"{n_models} rows (one per model).")
+        try:
+            ec = {n: npz.load(f"ec_{n}") for n in layerings}
+            rows = {k: npz.load(k) for k in ROW_ARRAYS}
+            locations = {k: npz.load(k) for k in LOCATION_ARRAYS if k in keys}
+        except NpzError as err:
+            raise TrainingSetError(str(err)) from None
     info = {"crs": header.get("crs"), "profiles": header.get("profiles", []), "notes": header.get("notes", [])}
     if "extra" in header:
         info.update(header["extra"])

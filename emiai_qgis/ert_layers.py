@@ -70,6 +70,11 @@ def read_traces(alg, layers, context, feedback, param="TRACES", dest_crs=None):
     for lay in layers:
         if not isinstance(lay, QgsVectorLayer):
             raise alg.fail(f"{param}: {lay.name()} is not a vector layer.")
+        from qgis.core import QgsWkbTypes
+
+        if lay.geometryType() != QgsWkbTypes.LineGeometry:
+            raise alg.fail(f"{param}: layer '{lay.name()}' is not a line layer; use the 'Profile trace' output of "
+                           "'Import ERT section' (a line along the electrodes).")
         if "profile" not in lay.fields().names():
             raise alg.fail(f"{param}: layer '{lay.name()}' has no 'profile' field; use the 'Profile trace' "
                            "output of 'Import ERT section'.")

@@ -131,7 +131,7 @@ def test_predictec_bad_model_files(run_alg, survey_layer, tmp_path):
     corrupt = tmp_path / "corrupt.npz"
     corrupt.write_bytes(b"PK\x03\x04 not really a zip")
     out = tmp_path / "ec.gpkg"
-    with pytest.raises(QgsProcessingException, match="not a readable emiAI model"):
+    with pytest.raises(QgsProcessingException, match="not a readable .npz archive"):
         run_alg("emiai:predictec", {**PUBLISHED, "INPUT": survey_layer, "MODEL": str(corrupt), "OUTPUT": str(out)})
     # a model for another instrument (CMD-Explorer coils): the layer's coils do not match
     model = load_model(default_model_path())

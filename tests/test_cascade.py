@@ -163,7 +163,7 @@ def test_bad_model_files_are_rejected(tmp_path, change, message):
 def test_corrupt_and_pickled_files_are_rejected(tmp_path):
     corrupt = tmp_path / "corrupt.npz"
     corrupt.write_bytes(default_model_path().read_bytes()[:2000])
-    with pytest.raises(ModelFileError, match="not a readable emiAI model"):
+    with pytest.raises(ModelFileError, match="not a readable .npz archive"):
         load_model(corrupt)
     pickled = tmp_path / "pickled.npz"
     np.savez(pickled, metadata=np.array([{"format": "emiai-model"}], dtype=object))

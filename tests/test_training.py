@@ -154,7 +154,7 @@ def test_model_file_v2_round_trip_and_validation(tmp_path):
         (corrupt(lambda m: m["scaler_in"].update(kind="minmax")), "scaler_in kind must be log10-standard"),
         (corrupt(lambda m: m["scaler_out"].update(std=[0.0] * 13)), "scaler_out.std must be > 0"),
         (corrupt(replace={"ood_inv_cov": np.zeros((2, 2))}), r"ood_inv_cov must be a finite \(3, 3\) array"),
-        (corrupt(lambda m: m.update(ec_bounds_S_m=[1.0, 0.5])), "0 < min < max"),
+        (corrupt(lambda m: m.update(ec_bounds_S_m=[1.0, 0.5])), "min < max"),
         (corrupt(lambda m: m.update(layer_edges=[0, 0.5, 0.4])), "layer_edges must increase"),
         (corrupt(lambda m: m["members"][0]["dense"][1].update(units=12)), "member 0 dense layer 1 has kernel"),
         (corrupt(lambda m: m.update(noise_relative=3)), r"noise_relative must be in \[0, 1\)"),

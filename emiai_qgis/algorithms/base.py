@@ -21,6 +21,9 @@ class EmiAIAlgorithm(QgsProcessingAlgorithm):
 
     ID = ""
     DISPLAY_NAME = ""
+    #: Outputs that may be written over an input (output name -> input names): files the
+    #: algorithm reads completely before it replaces them atomically.
+    IN_PLACE_OUTPUTS: dict = {}
     GROUP = "EMI inversion"
     GROUP_ID = "emi"
     HELP = ""
@@ -50,6 +53,50 @@ class EmiAIAlgorithm(QgsProcessingAlgorithm):
     def fail(message: str) -> QgsProcessingException:
         """A QgsProcessingException to raise: ``raise self.fail('field X: … do Y')``."""
         return QgsProcessingException(message)
+
+    def checkParameterValues(self, parameters, context):  # noqa: N802
+        """Processing's checks, then: no output may be written over an input of the same run (e.g.
+        OUTPUT = INPUT would destroy the survey before it is read)."""
+        ok, message = super().checkParameterValues(parameters, context)
+        if not ok:
+            return ok, message
+        inputs = {}
+        for p in self.parameterDefinitions():
+            if p.isDestination() or p.name() not in parameters:
+                continue
+            for path in self._input_paths(p, parameters, context):
+                inputs.setdefault(path, (p.name(), p.description()))
+        for p in self.destinationParameterDefinitions():
+            if p.name() not in parameters:
+                continue
+            try:
+                dest = (self.parameterAsFileOutput(parameters, p.name(), context) if p.type() in ("fileDestination",
+                        "folderDestination") else self.parameterAsOutputLayer(parameters, p.name(), context))
+            except Exception:  # noqa: BLE001 - Processing reports bad values itself
+                continue
+            path = _file_path(dest)
+            if path and path in inputs and inputs[path][0] not in self.IN_PLACE_OUTPUTS.get(p.name(), ()):
+                return False, (f"'{p.description()}' would be written over the input '{inputs[path][1]}' ({path}): "
+                               "choose another file for the output.")
+        return True, ""
+
+    def _input_paths(self, definition, parameters, context) -> list:
+        """Real paths of the files an input parameter reads (layers, layer lists, files)."""
+        kind = definition.type()
+        name = definition.name()
+        try:
+            if kind in ("source", "vector", "raster", "layer"):
+                layer = self.parameterAsLayer(parameters, name, context)
+                uris = [layer.source()] if layer is not None else [str(parameters.get(name) or "")]
+            elif kind == "multilayer":
+                uris = [lay.source() for lay in self.parameterAsLayerList(parameters, name, context) or []]
+            elif kind == "file":
+                uris = [self.parameterAsFile(parameters, name, context) or ""]
+            else:
+                return []
+        except Exception:  # noqa: BLE001 - a bad value is Processing's to report
+            return []
+        return [p for p in (_file_path(u) for u in uris) if p]
 
     def check_output_writable(self, parameters, name, context) -> str:
         """Fail early, before any work, when a file output's folder is missing or read-only."""
@@ -144,3 +191,14 @@ class EmiAIAlgorithm(QgsProcessingAlgorithm):
             from emiai_core.fields import CANCELED_MESSAGE
 
             raise QgsProcessingException(CANCELED_MESSAGE)
+
+
+def _file_path(uri) -> str:
+    """The real path of the file behind a layer URI or output string ('' for memory/database layers)."""
+    text = str(uri or "").split("|")[0]
+    for prefix in ("ogr:", "gdal:"):
+        if text.startswith(prefix):
+            text = text[len(prefix):]
+    if not text or text.startswith(("memory:", "postgres:", "spatialite:")) or "?" in text.split("/")[-1]:
+        return ""
+    return os.path.realpath(text)

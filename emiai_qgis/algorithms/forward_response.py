@@ -33,6 +33,8 @@ class ForwardResponseAlgorithm(EmiAIAlgorithm):
     OUTPUT_SCALE = "OUTPUT_SCALE"
     OUTPUT = "OUTPUT"
     OUTPUT_FILE = "OUTPUT_FILE"
+    # a training set is read whole, then replaced atomically with the ECa added
+    IN_PLACE_OUTPUTS = {"OUTPUT_FILE": ("TRAINING_SET",)}
 
     ID = "forwardresponse"
     DISPLAY_NAME = "Forward-model ECa"
@@ -176,6 +178,7 @@ class ForwardResponseAlgorithm(EmiAIAlgorithm):
             feedback.pushWarning(f"Input fields replaced by the forward-modelled ECa: {', '.join(drop)}")
         fields, kept = extend_fields(source.fields(), new_fields, set(drop))
         vals = ([None if v != v else v for v in row] for row in result.eca_mS_m.tolist())  # NaN -> NULL
+        self.check_canceled(feedback)
         sink, dest_id = self.parameterAsSink(parameters, self.OUTPUT, context, fields, source.wkbType(),
                                              source.sourceCrs())
         if sink is None:

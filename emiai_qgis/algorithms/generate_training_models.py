@@ -15,6 +15,8 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
+from emiai_core.model_generation import MAX_NMODELS
+
 from .base import EmiAIAlgorithm
 
 DISTRIBUTIONS = ("normal", "uniform", "lognormal")  # the option order: index = parameter value
@@ -150,7 +152,7 @@ class GenerateTrainingModelsAlgorithm(EmiAIAlgorithm):
             defaultValue=R["DEPTH"], minValue=0.01), False)
         add(QgsProcessingParameterNumber(
             self.NMODELS, "NMODELS: models drawn per box and direction", QgsProcessingParameterNumber.Integer,
-            defaultValue=R["NMODELS"], minValue=1), False)
+            defaultValue=R["NMODELS"], minValue=1, maxValue=MAX_NMODELS), False)
         add(QgsProcessingParameterRange(
             self.NEXTRACTION_RANGE, "NEXTRACTION_RANGE: number of boxes per profile (min, max)",
             QgsProcessingParameterNumber.Integer, defaultValue=_fmt_list(R["NEXTRACTION_RANGE"], ","),
@@ -325,7 +327,7 @@ class GenerateTrainingModelsAlgorithm(EmiAIAlgorithm):
         from pathlib import Path
 
 
-        from emiai_core.model_generation import GenerationError, generate_training_models
+        from emiai_core.model_generation import GenerationError, GeneratorSettingsError, generate_training_models
 
         settings = self._settings(parameters, context, feedback)
         cell_layers = self.parameterAsLayerList(parameters, self.SECTIONS, context)
@@ -339,6 +341,7 @@ class GenerateTrainingModelsAlgorithm(EmiAIAlgorithm):
         out_path = self.parameterAsFileOutput(parameters, self.OUTPUT, context)
         folder = self.parameterAsFileOutput(parameters, self.OUTPUT_FOLDER, context)
         html_path = self.parameterAsFileOutput(parameters, self.OUTPUT_HTML, context)
+        self.check_output_writable(parameters, self.OUTPUT_LOCATIONS, context)
         if not out_path:
             raise self.fail("OUTPUT: give a file name for the training set (.npz).")
 
@@ -357,7 +360,7 @@ class GenerateTrainingModelsAlgorithm(EmiAIAlgorithm):
         try:
             crs_text = (crs.authid() or crs.toWkt()) if crs is not None and crs.isValid() else None
             result = generate_training_models(profiles, settings, crs=crs_text, progress=progress)
-        except GenerationError as err:
+        except (GenerationError, GeneratorSettingsError) as err:
             raise self.fail(str(err)) from None
         ts = result.training_set
         for s in result.profiles:
@@ -379,37 +382,39 @@ class GenerateTrainingModelsAlgorithm(EmiAIAlgorithm):
                 fig_dir = Path(html_path).with_name(Path(html_path).stem + "_figures")
             else:
                 feedback.pushInfo("No figure folder or summary requested: figures are not drawn.")
+        # every file goes to a temporary name (figures to a hidden folder) and is moved in place only
+        # after the locations layer was written: a failing run leaves earlier outputs as they were
+        from emiai_core.atomic import staged_files
+        from emiai_core.training_set import save_training_set
+
         figures, tmp_dir = {}, None
         try:
-            if fig_dir is not None:
-                fig_dir.mkdir(parents=True, exist_ok=True)
-                tmp_dir = Path(tempfile.mkdtemp(prefix=".emiai-figures-", dir=fig_dir))
+            with staged_files([out_path] + ([html_path] if html_path else [])) as staged:
+                if fig_dir is not None:
+                    fig_dir.mkdir(parents=True, exist_ok=True)
+                    tmp_dir = Path(tempfile.mkdtemp(prefix=".emiai-figures-", dir=fig_dir))
 
-                def fig_progress(frac):
-                    self.check_canceled(feedback)
-                    feedback.setProgress(40 + 50 * frac)
+                    def fig_progress(frac):
+                        self.check_canceled(feedback)
+                        feedback.setProgress(40 + 50 * frac)
 
-                tmp_figs = write_figures(result, tmp_dir, per_location=(figures_mode == "all"), progress=fig_progress)
-            self.check_canceled(feedback)
-
-            # --- write: training set, figures, summary, locations ----------------------------------
-            from emiai_core.training_set import save_training_set
-
-            save_training_set(out_path, ts)
-            if tmp_dir is not None:
-                for prof, paths in tmp_figs.items():
-                    figures[prof] = []
-                    for p in paths:
-                        dest = fig_dir / Path(p).name
-                        os.replace(p, dest)
-                        figures[prof].append(dest)
+                    tmp_figs = write_figures(result, tmp_dir, per_location=(figures_mode == "all"),
+                                             progress=fig_progress)
+                    figures = {prof: [fig_dir / Path(p).name for p in paths] for prof, paths in tmp_figs.items()}
+                self.check_canceled(feedback)
+                save_training_set(staged[out_path], ts)
+                if html_path:
+                    write_html_summary(staged[html_path], result, out_path, figures)
+                feedback.setProgress(92)
+                dest_id = self._write_locations(parameters, context, result, crs)
+                self.check_canceled(feedback)
+                if tmp_dir is not None:
+                    for prof, paths in tmp_figs.items():
+                        for p in paths:
+                            os.replace(p, fig_dir / Path(p).name)
         finally:
             if tmp_dir is not None:
                 shutil.rmtree(tmp_dir, ignore_errors=True)
-        if html_path:
-            write_html_summary(html_path, result, out_path, figures)
-        feedback.setProgress(92)
-        dest_id = self._write_locations(parameters, context, result, crs)
         feedback.setProgress(100)
         return {self.OUTPUT: out_path, self.OUTPUT_LOCATIONS: dest_id,
                 self.OUTPUT_FOLDER: str(fig_dir) if fig_dir is not None else None,

@@ -135,6 +135,9 @@ class ImportErtSectionAlgorithm(EmiAIAlgorithm):
 
         from ..layer_io import fields_of, make_field, write_line, write_points
 
+        self.check_output_writable(parameters, self.OUTPUT, context)
+        self.check_output_writable(parameters, self.OUTPUT_TRACE, context)
+
         path = self.parameterAsFile(parameters, self.INPUT, context)
         profile = (self.parameterAsString(parameters, self.PROFILE, context) or "").strip()
         elec_path = self.parameterAsFile(parameters, self.ELECTRODES, context)

@@ -152,6 +152,7 @@ class ImportSurveyAlgorithm(EmiAIAlgorithm):
 
         from ..layer_io import fields_of, make_field, utm_crs_for, write_points
 
+        self.check_output_writable(parameters, self.OUTPUT, context)
         path = self.parameterAsFile(parameters, self.INPUT, context)
         path_hi = self.parameterAsFile(parameters, self.INPUT_HI, context)
         instrument = INSTRUMENT_KEYS[self.parameterAsEnum(parameters, self.INSTRUMENT, context)]

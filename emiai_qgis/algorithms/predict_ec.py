@@ -135,6 +135,7 @@ class PredictECAlgorithm(EmiAIAlgorithm):
                             ("N_SKIPPED_MISSING", "Points skipped: empty ECa"),
                             ("N_SKIPPED_QC", "Points skipped: flagged by 'Filter EMI survey' (QC_FLAG ≠ 0)"),
                             ("N_SKIPPED_NONPOSITIVE", "Points skipped: ECa ≤ 0"),
+                            ("N_SKIPPED_IMPLAUSIBLE", "Points skipped: ECa above 10,000 mS/m (no soil reading)"),
                             ("N_EXTRAPOLATED", "Points outside the training range"),
                             ("N_FLOORED", "Predicted values raised to the EC floor"),
                             ("MISFIT_MEDIAN", "Median data misfit (%)"),
@@ -263,5 +264,5 @@ class PredictECAlgorithm(EmiAIAlgorithm):
             feedback.pushInfo(line)
         counts = pred.counts()
         counts["N_SKIPPED_MISSING"] -= int(qc_out.sum())
-        return {self.OUTPUT: dest_id, **counts, "N_SKIPPED_QC": int(qc_out.sum()), "LAYER_FIELDS": ",".join(pred.layer_fields),
-                "MODEL_NAME": str(model.metadata.get("name", model_path))}
+        return {self.OUTPUT: dest_id, **counts, "N_SKIPPED_QC": int(qc_out.sum()),
+                "LAYER_FIELDS": ",".join(pred.layer_fields), "MODEL_NAME": str(model.metadata.get("name", model_path))}
