@@ -28,15 +28,8 @@ $(STAMP): .apt-stamp requirements/requirements.txt $(CONSTRAINTS)
 	$(SYSPY) -m venv --system-site-packages $(VENV)
 	$(PY) -m pip install --no-cache-dir -q --upgrade pip -c $(CONSTRAINTS)
 	$(PY) -m pip install --no-cache-dir -r requirements/requirements.txt -c $(CONSTRAINTS)
-	@# resipy is optional at run time (only the .vtk / native-mesh ERT readers use it). On Python 3.13
-	@# it must go in without its numpy<2 pin (--no-deps), so its other run-time needs (resipy's
-	@# Requires-Dist minus numpy; `import resipy` fails without psutil, requests or chardet) go in explicitly.
-	if [ "$(PYVER)" = "311" ]; then \
-	  $(PY) -m pip install --no-cache-dir resipy -c $(CONSTRAINTS); \
-	else \
-	  $(PY) -m pip install --no-cache-dir --no-deps resipy -c $(CONSTRAINTS) && \
-	  $(PY) -m pip install --no-cache-dir psutil requests chardet matplotlib pandas scipy -c $(CONSTRAINTS); \
-	fi
+	@# ResIPy is not installed: the ERT readers (ResIPy mesh CSV, R2 f001_res.dat + mesh.dat, legacy
+	@# VTK) are our own; importing ResIPy runs `wine --version` and tries to download executables.
 	@touch $@
 
 # Icons compiled from resources.qrc (generated file is not committed).

@@ -21,11 +21,7 @@ Units: m, Ω·m; ``ec_mS_m`` is 1000 / resistivity.
 """
 from __future__ import annotations
 
-import contextlib
-import io
-import os
 import re
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -339,17 +335,19 @@ def _section_from_columns(columns: dict, path: Path) -> ErtSection:
 def read_section_csv(path) -> ErtSection:
     """ResIPy mesh export CSV: one row per cell centre with ``x, z, Magnitude(ohm.m)`` (or
     ``Resistivity(ohm.m)``), optional ``Sensitivity(log10)`` and ``Phase(mrad)``."""
-    import pandas as pd
+    from .delimited import TableError, read_delimited, to_numeric
 
     path = Path(path)
+    sep = _csv_separator(path)
     try:
-        df = pd.read_csv(path, sep=_csv_separator(path))
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as err:
+        text = path.read_bytes().decode("utf-8")
+        names, columns, _ = read_delimited(text, "whitespace" if sep == r"\s+" else sep)
+    except (TableError, UnicodeDecodeError) as err:
         raise ErtInputError(f"{path}: cannot read as a CSV table ({err}).") from None
-    df.columns = [str(c).strip() for c in df.columns]
     cols = {}
-    for c in df.columns:
-        cols[c] = pd.to_numeric(df[c], errors="coerce").to_numpy(dtype=float)
+    for c, column in zip((str(c).strip() for c in names), columns):
+        data = column.data
+        cols[c] = data.astype(float) if data.dtype.kind in "fiub" else to_numeric(data.tolist())
     return _section_from_columns(cols, path)
 
 
@@ -449,64 +447,115 @@ def read_r2_mesh_centroids(path) -> np.ndarray:
     return xy[elems].mean(axis=1)
 
 
+MAX_VTK_BYTES = 1_000_000_000  # an ERT section of a few 10^5 cells is some 10 MB
+
+
 def read_section_vtk(path) -> ErtSection:
-    """A ResIPy/R2 .vtk (or .vtu) result through ResIPy's mesh reader.
+    """A legacy ASCII VTK UNSTRUCTURED_GRID result (R2/cR2/ResIPy ``f001_res.vtk``): cell centres =
+    the mean of their vertices; cell scalars by name (``Magnitude(ohm.m)``, ``Resistivity(ohm.m)``,
+    ``Phase(mrad)``, ``Sensitivity(log10)``…).
 
-    ResIPy is imported lazily, here only. Its import prints a wine warning, runs ``wine --version``
-    and tries to download executables; stdout/stderr are silenced and the socket default timeout is
-    set to 3 s meanwhile. ``Project(...)`` is never called (it wipes its working directory).
-    """
+    Read here, not through ResIPy: importing ResIPy runs ``wine --version`` through a shell and
+    tries to download executables. A 2-D section has one constant coordinate; the other two are
+    the distance along the line and the elevation."""
     path = Path(path)
-    meshtools = _import_resipy_meshtools()
     try:
-        with _quiet():
-            mesh = meshtools.readMesh(str(path))
-    except Exception as err:  # noqa: BLE001 - ResIPy raises anything from a bad file
-        raise ErtInputError(f"{path}: ResIPy could not read this mesh ({type(err).__name__}: {err}).") from None
-    df = mesh.df
-    cols = {str(c): np.asarray(df[c], dtype=float) for c in df.columns
-            if np.issubdtype(np.asarray(df[c]).dtype, np.number)}
-    return _section_from_columns(cols, path)
-
-
-@contextlib.contextmanager
-def _quiet():
-    """Silence Python- and fd-level stdout/stderr and warnings (ResIPy is very chatty)."""
-    saved = []
+        size = path.stat().st_size
+    except OSError as err:
+        raise ErtInputError(f"{path}: cannot be read ({err.strerror}).") from None
+    if size > MAX_VTK_BYTES:
+        raise ErtInputError(f"{path} is {size / 1e6:.0f} MB: too large for an ERT section (at most "
+                            f"{MAX_VTK_BYTES / 1e6:.0f} MB).")
+    with open(path, "rb") as f:
+        head = f.read(256)
+        text = head + f.read()
+    lines = head.split(b"\n")
+    if not lines[0].startswith(b"# vtk DataFile"):
+        raise ErtInputError(f"{path}: not a legacy VTK file (no '# vtk DataFile' header); XML .vtu files are "
+                            "not read: export the section from ResIPy as a mesh CSV instead.")
+    if len(lines) < 3 or lines[2].strip().upper() != b"ASCII":
+        raise ErtInputError(f"{path}: a binary VTK file; export the section as ASCII VTK or as a ResIPy mesh CSV.")
     try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        for fd in (1, 2):
-            saved.append((fd, os.dup(fd)))
-            os.dup2(devnull, fd)
-        os.close(devnull)
-    except OSError:
-        pass
-    try:
-        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), \
-                warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            yield
-    finally:
-        for fd, dup in saved:
-            os.dup2(dup, fd)
-            os.close(dup)
+        tokens = text.decode("latin-1").split("\n", 3)[3].split()
+        points, cells, data = _parse_vtk_tokens(tokens)
+    except (ValueError, IndexError) as err:
+        raise ErtInputError(f"{path}: not a readable VTK unstructured grid ({err}).") from None
+    if points is None or cells is None:
+        raise ErtInputError(f"{path}: the VTK file has no POINTS or no CELLS (an UNSTRUCTURED_GRID is needed).")
+    centres = np.array([points[c].mean(axis=0) for c in cells]) if cells else np.zeros((0, 3))
+    spread = np.ptp(points, axis=0) if len(points) else np.zeros(3)
+    flat = int(np.argmin(spread))  # the constant coordinate of a 2-D section
+    if spread[flat] > 1e-6 * max(float(spread.max()), 1.0):
+        raise ErtInputError(f"{path}: the mesh is 3-D (no constant coordinate); only 2-D sections are supported.")
+    along, up = [k for k in range(3) if k != flat]
+    columns = {"x": centres[:, along], "z": centres[:, up]}
+    for name, values in data.items():
+        if len(values) == len(cells):
+            columns[name] = values
+    return _section_from_columns(columns, path)
 
 
-def _import_resipy_meshtools():
-    import socket
-
-    old = socket.getdefaulttimeout()
-    socket.setdefaulttimeout(3.0)
-    try:
-        with _quiet():
-            from resipy import meshTools
-    except ImportError as err:
-        raise ErtInputError("Reading .vtk sections needs the Python package 'resipy' (pip install resipy); "
-                            f"it could not be imported ({err}). Export the section as a ResIPy mesh CSV "
-                            "or use the native f001_res.dat instead.") from None
-    finally:
-        socket.setdefaulttimeout(old)
-    return meshTools
+def _parse_vtk_tokens(tokens):
+    """(points (n, 3), cells (list of index arrays), cell scalars {name: array}) of a legacy VTK
+    DATASET UNSTRUCTURED_GRID body given as whitespace tokens."""
+    i, n_tok = 0, len(tokens)
+    points, cells, data = None, None, {}
+    mode_n = {"POINT_DATA": 0, "CELL_DATA": 0}
+    mode = None
+    while i < n_tok:
+        key = tokens[i].upper()
+        if key == "DATASET":
+            if tokens[i + 1].upper() != "UNSTRUCTURED_GRID":
+                raise ValueError(f"DATASET {tokens[i + 1]} is not an UNSTRUCTURED_GRID")
+            i += 2
+        elif key == "POINTS":
+            n = int(tokens[i + 1])
+            points = np.array(tokens[i + 3:i + 3 + 3 * n], dtype=float).reshape(n, 3)
+            i += 3 + 3 * n
+        elif key == "CELLS":
+            n, size = int(tokens[i + 1]), int(tokens[i + 2])
+            flat = np.array(tokens[i + 3:i + 3 + size], dtype=np.int64)
+            cells, k = [], 0
+            for _ in range(n):
+                m = int(flat[k])
+                cells.append(flat[k + 1:k + 1 + m])
+                k += m + 1
+            if points is not None and cells and max(int(c.max()) for c in cells) >= len(points):
+                raise ValueError("a cell refers to a point that does not exist")
+            i += 3 + size
+        elif key == "CELL_TYPES":
+            i += 2 + int(tokens[i + 1])
+        elif key in mode_n:
+            mode, mode_n[key] = key, int(tokens[i + 1])
+            i += 2
+        elif key in ("SCALARS", "VECTORS", "NORMALS"):
+            name = tokens[i + 1]
+            ncomp = 3 if key != "SCALARS" else 1
+            i += 3
+            if key == "SCALARS" and i < n_tok and tokens[i].isdigit():
+                ncomp = int(tokens[i])
+                i += 1
+            if i < n_tok and tokens[i].upper() == "LOOKUP_TABLE":
+                i += 2
+            n = mode_n.get(mode, 0) * ncomp
+            values = np.array(tokens[i:i + n], dtype=float)
+            if mode == "CELL_DATA" and ncomp == 1:
+                data[name] = values
+            i += n
+        elif key == "FIELD":
+            n_arrays = int(tokens[i + 2])
+            i += 3
+            for _ in range(n_arrays):
+                name, ncomp, ntup = tokens[i], int(tokens[i + 1]), int(tokens[i + 2])
+                values = np.array(tokens[i + 4:i + 4 + ncomp * ntup], dtype=float)
+                if mode == "CELL_DATA" and ncomp == 1:
+                    data[name] = values
+                i += 4 + ncomp * ntup
+        elif key == "LOOKUP_TABLE":  # a colour table: name and size, then 4 values per entry
+            i += 3 + 4 * int(tokens[i + 2])
+        else:
+            raise ValueError(f"unexpected keyword {tokens[i]!r}")
+    return points, cells, data
 
 
 # --------------------------------------------------------------------------------------------

@@ -38,8 +38,8 @@ def test_native_r2_files_match_the_csv():
     checks.native_r2_files_match_the_csv(data, n_cells=CELLS["B2_1"])
 
 
-def test_vtk_through_resipy_matches_the_csv():
-    checks.vtk_through_resipy_matches_the_csv(data)
+def test_vtk_matches_the_csv():
+    checks.vtk_matches_the_csv(data)
 
 
 def test_result_with_a_foreign_mesh_is_rejected(tmp_path):
@@ -87,3 +87,19 @@ def test_max_depth_keeps_the_shallow_cells():
 
 def test_names_and_companion_files():
     checks.names_and_companion_files(data)
+
+
+def test_vtk_is_read_without_resipy():
+    """Importing ResIPy runs `wine --version` through a shell and tries to download executables:
+    the .vtk reader never imports it."""
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    code = ("import sys; sys.path.insert(0, %r)\n"
+            "from emiai_core import ert\n"
+            "s = ert.read_section(%r)\n"
+            "print(s.n_cells, 'resipy' in sys.modules)" % (str(REPO), str(data("B2_1", "resipy_wd", "f001_res.vtk"))))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.split() == ["7117", "False"], out.stderr[-2000:]

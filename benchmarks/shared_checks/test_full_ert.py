@@ -31,8 +31,8 @@ def test_native_r2_files_match_the_csv():
     checks.native_r2_files_match_the_csv(data, n_cells=CELLS["B2_1"])
 
 
-def test_vtk_through_resipy_matches_the_csv():
-    checks.vtk_through_resipy_matches_the_csv(data)
+def test_vtk_matches_the_csv():
+    checks.vtk_matches_the_csv(data)
 
 
 def test_result_with_a_foreign_mesh_is_rejected(tmp_path):

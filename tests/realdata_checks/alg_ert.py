@@ -73,8 +73,6 @@ def import_places_cells_on_the_electrode_line(data, profile, n_cells):
 def import_native_b2_1_files(data, n_cells):
     csv = import_profile(data, "B2_1")["OUTPUT"]
     for name in ("f001_res.dat", "f001_res.vtk"):
-        if name.endswith(".vtk"):
-            pytest.importorskip("resipy")
         result = run("emiai:importertsection", {
             "INPUT": data("B2_1", "resipy_wd", name), "ELECTRODE_COORDINATES": data("B2_1", "B2_1_xyz_dem.csv"),
             "CRS": "EPSG:31256", "OUTPUT": "TEMPORARY_OUTPUT", "OUTPUT_TRACE": "TEMPORARY_OUTPUT"})
