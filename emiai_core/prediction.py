@@ -294,7 +294,7 @@ def units_warning(eca_mS_m):
 
 def predict_survey(model, eca_mS_m, nonpositive: str = "drop", forward_model: str = "FSlin", heights_m=None,
                    add_coarse: bool = False, method: str = "network", xy=None, lateral_smoothing: float = 0.0,
-                   neighbour_distance_m: float = 2.0) -> SurveyPrediction:
+                   neighbour_distance_m: float = 2.0, progress=None) -> SurveyPrediction:
     """Predict EC for survey ECa (N, n_coils) in mS/m, in the order of model.measured_coils.
 
     nonpositive: 'drop' (skip points with ECa <= 0 and count them) or 'fail' (raise ValueError).
@@ -307,6 +307,7 @@ def predict_survey(model, eca_mS_m, nonpositive: str = "drop", forward_model: st
     network). MISFIT_PCT is then the misfit after refinement, NET_MISFIT_PCT the network's.
     xy: (N, 2) positions in recording order (m); with lateral_smoothing > 0 the refinement couples
     consecutive soundings at most neighbour_distance_m apart (lateral constraints along the lines).
+    progress: callable(fraction) during the refinement (it may raise to cancel).
     """
     if method not in METHODS:
         raise ValueError(f"Unknown method '{method}': use one of {', '.join(METHODS)}.")
@@ -364,14 +365,25 @@ def predict_survey(model, eca_mS_m, nonpositive: str = "drop", forward_model: st
         settings = refinement_settings(model, forward_model, method)
         start = ec_fine if method == "refine" else homogeneous_start(eca, ec_fine.shape[1])
         refined = np.empty_like(ec_fine)
+        done = 0
         pos = None if xy is None else np.asarray(xy, dtype=float)[used]
         for at, coils in groups:
             if lateral_smoothing > 0 and pos is not None:
                 pairs = line_neighbours(pos[at, 0], pos[at, 1], neighbour_distance_m)
                 out = refine_lateral(eca[at], start[at], edges, coils, pairs, lateral_smoothing, settings)
-            else:
-                out = refine(eca[at], start[at], edges, coils, settings)
-            refined[at], misfit[at] = out.ec, out.misfit_pct
+                refined[at], misfit[at] = out.ec, out.misfit_pct
+                done += int(np.sum(at))
+                if progress is not None:
+                    progress(done / len(eca))
+                continue
+            # soundings are refined independently: in blocks, to report progress (≥ 10 steps)
+            idx = np.flatnonzero(at)
+            for block in np.array_split(idx, max(1, min(10, len(idx) // 2000))):
+                out = refine(eca[block], start[block], edges, coils, settings)
+                refined[block], misfit[block] = out.ec, out.misfit_pct
+                done += len(block)
+                if progress is not None:
+                    progress(done / len(eca))
         # a refinement that failed numerically keeps its start model, flagged (never NaN silently)
         failed = ~np.all(np.isfinite(refined) & (refined > 0), axis=1) | ~np.isfinite(misfit)
         if failed.any():

@@ -10,9 +10,10 @@ except ImportError:
 class EmiAIPlugin:
     """Adds the 'emiAI' provider in initProcessing (the only method qgis_process calls)."""
 
-    def __init__(self, iface):
+    def __init__(self, iface, on_unload=None):
         self.iface = iface  # None under qgis_process; never used at construction
         self.provider = None
+        self.on_unload = on_unload  # the package's purge of its modules (see __init__.py)
 
     def initProcessing(self):  # noqa: N802
         from .provider import EmiAIProvider
@@ -28,3 +29,5 @@ class EmiAIPlugin:
         if self.provider is not None:
             QgsApplication.processingRegistry().removeProvider(self.provider)
             self.provider = None
+        if self.on_unload is not None:  # reload / upgrade: the next load imports the new code
+            self.on_unload()

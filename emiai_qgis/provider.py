@@ -47,6 +47,10 @@ class EmiAIProvider(QgsProcessingProvider):
     def loadAlgorithms(self):  # noqa: N802
         for cls in algorithm_classes():
             self.addAlgorithm(cls())
+        from .models import load_models  # the Processing models of emiai_qgis/models/*.model3
+
+        for model in load_models(self):
+            self.addAlgorithm(model)
 
     def id(self):  # noqa: A003
         return "emiai"

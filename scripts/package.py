@@ -7,7 +7,7 @@ import zipfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-CONTENT = ["__init__.py", "metadata.txt", "LICENSE", "NOTICE", "README.md", "resources.qrc", "icons",
+CONTENT = ["__init__.py", "metadata.txt", "LICENSE", "NOTICE", "README.md", "resources.qrc", "icons", "docs",
            "emiai_core", "emiai_qgis",
            ":(exclude)emiai_qgis/headless.py"]  # a standalone QGIS for tests and benchmarks, not the plugin
 

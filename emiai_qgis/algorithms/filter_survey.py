@@ -212,6 +212,9 @@ class FilterSurveyAlgorithm(EmiAIAlgorithm):
         indices = np.arange(n) if flag_only else np.flatnonzero(result.kept)
         write_extended(sink, out_fields, table, indices.tolist(), kept,
                        [[int(c)] for c in result.code[indices].tolist()], feedback, (65.0, 35.0))
+        from ..styles import attach, style_eca_points
+
+        attach(context, dest_id, style_eca_points, "filtersurvey")  # ECa of the shallowest-sensing coil
         out = {self.OUTPUT: dest_id, "N_INPUT": n, "N_KEPT": result.n_kept, "N_REMOVED": result.n_removed,
                "N_SEGMENTS": result.n_segments}
         out.update({name: result.counts[reason] for reason, name in REASON_OUTPUTS.items()})

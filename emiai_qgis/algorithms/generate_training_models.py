@@ -26,7 +26,41 @@ DISTRIBUTION_OPTIONS = (
     "Log resistivity, kept within the resistivities measured in the box (recommended)",
 )
 SMOOTHERS = ("none", "convolve", "savgol")
+#: Parameters that are also keys of the reference config.json / the settings file.
+SETTINGS_KEYS = (
+    "DEPTH", "NMODELS", "NEXTRACTION_RANGE", "SEED", "RANDOM_SHARE", "SIDE_SKIP", "EXTRACTION_WIDTH_SCALER",
+    "LAYER_EDGES", "LAYER_EDGES_6", "LAYER_EDGES_4", "DEEP_LAYER_EDGES", "TOTAL_OFFSET", "N0_THICKNESS", "N0_OFFSET",
+    "N0_SCALER", "NEND_SCALER", "RESTRICT_NEND", "DISTRIBUTION", "RANDOM_CORR_LENGTH", "SMOOTHER", "SMOOTHER_NPOINTS",
+    "SMOOTHER_ORDER", "SMOOTHER_APPLY_ALL", "BOUNDS", "EXAG_FACTORS", "REVERSE", "ER_PLOT_RANGE")
 FIGURE_CHOICES = ("none", "sections", "all")
+
+
+def summarise_notes(notes, show: int = 4) -> list:
+    """Notes of the generator with the per-box ones ('profile P: box at 12.30 m: 2 empty layer(s)
+    filled by interpolation') merged per message: 'profile P: 2 empty layer(s) … — 7 boxes (at 12.30,
+    15.10, 18.00, 21.40 m, …)'."""
+    import re
+
+    merged, order = {}, []
+    for n in notes:
+        m = re.match(r"^(?P<head>.*?)box at (?P<pos>-?[\d.]+) m: (?P<what>.*)$", n)
+        key = (m["head"], m["what"]) if m else (n, None)
+        if key not in merged:
+            merged[key] = []
+            order.append(key)
+        if m:
+            merged[key].append(m["pos"])
+    out = []
+    for head, what in order:
+        pos = merged[(head, what)]
+        if what is None:
+            out.append(head)
+        elif len(pos) == 1:
+            out.append(f"{head}box at {pos[0]} m: {what}")
+        else:
+            more = ", …" if len(pos) > show else ""
+            out.append(f"{head}{what} — {len(pos)} boxes (at {', '.join(pos[:show])}{more} m)")
+    return out
 
 
 def _fmt_list(values, sep=", ") -> str:
@@ -128,6 +162,13 @@ class GenerateTrainingModelsAlgorithm(EmiAIAlgorithm):
         "boxes, binned data and model fan per box) and an <b>HTML summary</b>."
     )
 
+    def shortHelpString(self):  # noqa: N802
+        """The help, then which settings-file key belongs to which parameter (the help names keys)."""
+        rows = "".join(f"<li>{self.tr(p.description())}: <code>{p.name()}</code></li>"
+                       for p in self.parameterDefinitions() if p.name() in SETTINGS_KEYS)
+        return (super().shortHelpString() + "<br><br><b>Parameters and their settings-file keys</b> (the "
+                "capitalised names above; also the ids for qgis_process):<ul>" + rows + "</ul>")
+
     def initAlgorithm(self, config=None):  # noqa: N802
         from emiai_core.model_generation import CHANGED_DEFAULTS, EXTRA_DEFAULTS, REFERENCE_DEFAULTS as R
 
@@ -141,24 +182,24 @@ class GenerateTrainingModelsAlgorithm(EmiAIAlgorithm):
             self.addParameter(param)
 
         add(QgsProcessingParameterMultipleLayers(
-            self.SECTIONS, "ERT cell layers (from Import ERT section)", QgsProcessing.TypeVectorPoint), False)
+            self.SECTIONS, "ERT cell layers (from 'Import ERT section')", QgsProcessing.TypeVectorPoint), False)
         add(QgsProcessingParameterMultipleLayers(
-            self.TRACES, "Profile trace layers (from Import ERT section)", QgsProcessing.TypeVectorLine), False)
+            self.TRACES, "Profile trace layers (from 'Import ERT section')", QgsProcessing.TypeVectorLine), False)
         add(QgsProcessingParameterFile(
             self.SETTINGS_FILE, "Settings file (JSON with reference config.json keys; overrides the parameters)",
             extension="json", optional=True), False)
         add(QgsProcessingParameterNumber(
-            self.DEPTH, "DEPTH: depth of the target models (m)", QgsProcessingParameterNumber.Double,
+            self.DEPTH, "Depth of the target models (m)", QgsProcessingParameterNumber.Double,
             defaultValue=R["DEPTH"], minValue=0.01), False)
         add(QgsProcessingParameterNumber(
-            self.NMODELS, "NMODELS: models drawn per box and direction", QgsProcessingParameterNumber.Integer,
+            self.NMODELS, "Models drawn per box and direction", QgsProcessingParameterNumber.Integer,
             defaultValue=R["NMODELS"], minValue=1, maxValue=MAX_NMODELS), False)
         add(QgsProcessingParameterRange(
-            self.NEXTRACTION_RANGE, "NEXTRACTION_RANGE: number of boxes per profile (min, max)",
+            self.NEXTRACTION_RANGE, "Boxes per profile (min, max)",
             QgsProcessingParameterNumber.Integer, defaultValue=_fmt_list(R["NEXTRACTION_RANGE"], ","),
             optional=True), False)
         add(QgsProcessingParameterNumber(
-            self.SEED, "SEED: random seed", QgsProcessingParameterNumber.Integer,
+            self.SEED, "Random seed", QgsProcessingParameterNumber.Integer,
             defaultValue=EXTRA_DEFAULTS["SEED"], minValue=0), False)
         share = QgsProcessingParameterNumber(
             self.RANDOM_SHARE, "Share of smooth random models (0–1)", QgsProcessingParameterNumber.Double,
@@ -169,32 +210,32 @@ class GenerateTrainingModelsAlgorithm(EmiAIAlgorithm):
                       "the number of models per box stays the same.")
         add(share, False)
         add(QgsProcessingParameterNumber(
-            self.SIDE_SKIP, "SIDE_SKIP: electrodes skipped at each end", QgsProcessingParameterNumber.Integer,
+            self.SIDE_SKIP, "Electrodes skipped at each end", QgsProcessingParameterNumber.Integer,
             defaultValue=R["SIDE_SKIP"], minValue=0))
         add(QgsProcessingParameterNumber(
-            self.EXTRACTION_WIDTH_SCALER, "EXTRACTION_WIDTH_SCALER: box width / electrode spacing",
+            self.EXTRACTION_WIDTH_SCALER, "Box width (electrode spacings)",
             QgsProcessingParameterNumber.Double, defaultValue=R["EXTRACTION_WIDTH_SCALER"], minValue=0.0))
         add(QgsProcessingParameterString(
-            self.LAYER_EDGES, "LAYER_EDGES: target layer edges (m, comma separated, from 0 to DEPTH)",
+            self.LAYER_EDGES, "Target layer edges (m, comma separated, from 0 to the depth)",
             defaultValue=_fmt_list(R["LAYER_EDGES"])))
         add(QgsProcessingParameterString(
-            self.LAYER_EDGES_6, "LAYER_EDGES_6: first coarser layering (m; empty = none)",
+            self.LAYER_EDGES_6, "First coarser layering (m; empty = none)",
             defaultValue=_fmt_list(R["LAYER_EDGES_6"]), optional=True))
         add(QgsProcessingParameterString(
-            self.LAYER_EDGES_4, "LAYER_EDGES_4: second coarser layering (m; empty = none)",
+            self.LAYER_EDGES_4, "Second coarser layering (m; empty = none)",
             defaultValue=_fmt_list(R["LAYER_EDGES_4"]), optional=True))
         add(QgsProcessingParameterString(
-            self.DEEP_LAYER_EDGES, "DEEP_LAYER_EDGES: extra layers below DEPTH (m, from DEPTH; empty = none)",
+            self.DEEP_LAYER_EDGES, "Extra layers below the depth (m, from the depth; empty = none)",
             defaultValue=_fmt_list(EXTRA_DEFAULTS["DEEP_LAYER_EDGES"]), optional=True))
-        for name, label, key in ((self.TOTAL_OFFSET, "TOTAL_OFFSET: added to every resistivity (Ω·m)", "TOTAL_OFFSET"),
-                                 (self.N0_THICKNESS, "N0_THICKNESS: minimum top-layer thickness (m)", "N0_THICKNESS"),
-                                 (self.N0_OFFSET, "N0_OFFSET: added to the top-layer mean (Ω·m)", "N0_OFFSET"),
-                                 (self.N0_SCALER, "N0_SCALER: top-layer std factor", "N0_SCALER"),
-                                 (self.NEND_SCALER, "NEND_SCALER: last-layer std factor", "NEND_SCALER")):
+        for name, label, key in ((self.TOTAL_OFFSET, "Offset added to every resistivity (Ω·m)", "TOTAL_OFFSET"),
+                                 (self.N0_THICKNESS, "Minimum top-layer thickness (m)", "N0_THICKNESS"),
+                                 (self.N0_OFFSET, "Offset added to the top-layer mean (Ω·m)", "N0_OFFSET"),
+                                 (self.N0_SCALER, "Top-layer spread factor", "N0_SCALER"),
+                                 (self.NEND_SCALER, "Last-layer spread factor", "NEND_SCALER")):
             add(QgsProcessingParameterNumber(name, label, QgsProcessingParameterNumber.Double,
                                              defaultValue=float(R[key])))
         add(QgsProcessingParameterBoolean(
-            self.RESTRICT_NEND, "RESTRICT_NEND: last layer follows the direction of the layer above",
+            self.RESTRICT_NEND, "Last layer follows the trend of the layer above",
             defaultValue=R["RESTRICT_NEND"]))
         dist = QgsProcessingParameterEnum(
             self.DISTRIBUTION, "How layer values are drawn around the box average", options=list(DISTRIBUTION_OPTIONS),
@@ -212,27 +253,27 @@ class GenerateTrainingModelsAlgorithm(EmiAIAlgorithm):
                      "its values stay alike. Short lengths give wiggly profiles, long ones nearly straight ones.")
         add(corr)
         add(QgsProcessingParameterEnum(
-            self.SMOOTHER, "SMOOTHER of the mean profile", options=list(SMOOTHERS),
+            self.SMOOTHER, "Smoother of the mean profile", options=list(SMOOTHERS),
             defaultValue=SMOOTHERS.index(R["SMOOTHER"]["smoother"])))
         add(QgsProcessingParameterNumber(
-            self.SMOOTHER_NPOINTS, "SMOOTHER npoints", QgsProcessingParameterNumber.Integer,
+            self.SMOOTHER_NPOINTS, "Smoother window (points)", QgsProcessingParameterNumber.Integer,
             defaultValue=R["SMOOTHER"]["npoints"], minValue=1))
         add(QgsProcessingParameterNumber(
-            self.SMOOTHER_ORDER, "SMOOTHER order (savgol)", QgsProcessingParameterNumber.Integer,
+            self.SMOOTHER_ORDER, "Smoother order (Savitzky-Golay)", QgsProcessingParameterNumber.Integer,
             defaultValue=R["SMOOTHER"]["order"], minValue=0))
         add(QgsProcessingParameterBoolean(
-            self.SMOOTHER_APPLY_ALL, "SMOOTHER apply_all: also smooth every drawn model",
+            self.SMOOTHER_APPLY_ALL, "Also smooth every drawn model",
             defaultValue=R["SMOOTHER"]["apply_all"]))
         add(QgsProcessingParameterRange(
-            self.BOUNDS, "BOUNDS: resistivity limits (Ω·m)", QgsProcessingParameterNumber.Double,
+            self.BOUNDS, "Resistivity limits (Ω·m)", QgsProcessingParameterNumber.Double,
             defaultValue=_fmt_list(R["BOUNDS"], ","), optional=True))
         add(QgsProcessingParameterString(
-            self.EXAG_FACTORS, "EXAG_FACTORS: k_down, k_up (std multipliers)",
+            self.EXAG_FACTORS, "Push towards the trend: down, up (standard deviations)",
             defaultValue=_fmt_list(R["EXAG_FACTORS"])))
         add(QgsProcessingParameterBoolean(
-            self.REVERSE, "REVERSE: add the reverse partner of every model", defaultValue=R["REVERSE"]))
+            self.REVERSE, "Add the reverse partner of every model", defaultValue=R["REVERSE"]))
         add(QgsProcessingParameterRange(
-            self.ER_PLOT_RANGE, "ER_PLOT_RANGE: colour limits of the section figure (Ω·m)",
+            self.ER_PLOT_RANGE, "Colour limits of the section figure (Ω·m)",
             QgsProcessingParameterNumber.Double, defaultValue=_fmt_list(R["ER_PLOT_RANGE"], ","), optional=True))
         add(QgsProcessingParameterEnum(
             self.FIGURES, "Figures", options=["None", "Sections with the boxes",
@@ -366,7 +407,7 @@ class GenerateTrainingModelsAlgorithm(EmiAIAlgorithm):
         for s in result.profiles:
             feedback.pushInfo(f"{s.profile}: box width {s.width_m:.3f} m, centres allowed {s.usable_m[0]:.2f}–"
                               f"{s.usable_m[1]:.2f} m, {s.n_locations} box(es)")
-        for n in result.notes:
+        for n in summarise_notes(result.notes):
             feedback.pushWarning(n)
         feedback.pushInfo(f"{ts.n_models} models at {len(result.locations)} locations; layerings "
                           + ", ".join(f"{k} ({v.n_layers} layers)" for k, v in ts.layerings.items()))

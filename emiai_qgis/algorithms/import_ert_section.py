@@ -73,10 +73,10 @@ class ImportErtSectionAlgorithm(EmiAIAlgorithm):
         self.addParameter(QgsProcessingParameterString(
             self.PROFILE, "Profile name (empty = from the file name)", optional=True))
         self.addParameter(QgsProcessingParameterFile(
-            self.ELECTRODES, "Electrode positions: distance along the line and elevation (<P>_grid.csv, "
+            self.ELECTRODES, "Electrode positions: distance along the line and elevation (e.g. B2_1_grid.csv, "
             "electrodes.dat; empty = found beside the section)", optional=True, fileFilter=TABLE_FILTER))
         self.addParameter(QgsProcessingParameterFile(
-            self.ELECTRODE_COORDINATES, "Electrode map coordinates (ElecID X Y Z, e.g. <P>_xyz_dem.csv)",
+            self.ELECTRODE_COORDINATES, "Electrode map coordinates (ElecID X Y Z, e.g. B2_1_xyz_dem.csv)",
             optional=True, fileFilter=TABLE_FILTER))
         self.addParameter(QgsProcessingParameterFeatureSource(
             self.PROFILE_LINE, "…or a profile line from electrode 1 to the last electrode",

@@ -104,7 +104,8 @@ class ImportSurveyAlgorithm(EmiAIAlgorithm):
         self.addParameter(QgsProcessingParameterCrs(
             self.SOURCE_CRS, "CRS of x/y columns (not used for latitude/longitude)", optional=True))
         self.addParameter(QgsProcessingParameterCrs(
-            self.TARGET_CRS, "Output CRS (empty: UTM zone for lat/lon, the x/y CRS otherwise)", optional=True))
+            self.TARGET_CRS, "Target CRS (empty = the UTM zone for latitude/longitude, else the x/y CRS)",
+            optional=True))
         self.addParameter(QgsProcessingParameterFeatureSink(
             self.OUTPUT, "EMI survey points", QgsProcessing.TypeVectorPoint))
         self.addOutput(QgsProcessingOutputNumber("N_POINTS", "Points written"))
@@ -212,7 +213,7 @@ class ImportSurveyAlgorithm(EmiAIAlgorithm):
                                  "set SOURCE_CRS if they are map coordinates.")
         elif not target_crs.isValid():
             target_crs = source_crs
-        feedback.pushInfo(f"Output CRS: {target_crs.authid() or target_crs.description()}")
+        feedback.pushInfo(f"Target CRS: {target_crs.authid() or target_crs.description()}")
 
         xs, ys = table.x, table.y
         if source_crs.isValid() and target_crs.isValid() and source_crs != target_crs:
@@ -257,6 +258,9 @@ class ImportSurveyAlgorithm(EmiAIAlgorithm):
         if sink is None:
             raise self.invalidSinkError(parameters, self.OUTPUT)
         write_points(sink, fields, xs, ys, rows, feedback=feedback, progress_span=(60.0, 40.0))
+        from ..styles import attach, style_eca_points
+
+        attach(context, dest_id, style_eca_points, "importsurvey")  # ECa of the shallowest-sensing coil
 
         feedback.pushInfo(f"Wrote {table.n_points} points ({table.n_rows_skipped} rows skipped); ECa fields "
                           f"{', '.join(table.coils)} in mS/m.")

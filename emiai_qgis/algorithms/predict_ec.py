@@ -2,12 +2,14 @@
 from qgis.core import (
     QgsProcessing,
     QgsProcessingParameterBoolean,
+    QgsProcessingParameterDistance,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
     QgsProcessingParameterFile,
     QgsProcessingParameterNumber,
+    QgsUnitTypes,
 )
 
 from emiai_core.fields import FORWARD_MODEL_LABELS, FORWARD_MODELS, NONPOSITIVE_POLICIES
@@ -36,8 +38,9 @@ class PredictECAlgorithm(EmiAIAlgorithm):
     ID = "predictec"
     DISPLAY_NAME = "Predict EC depth models"
     HELP = (
-        "Predicts a layered electrical conductivity (EC) model below every EMI survey point with a "
-        "trained emiAI network cascade, in numpy (TensorFlow is not needed).<br><br>"
+        "Predicts a layered electrical conductivity (EC) model below every EMI survey point: a trained "
+        "network's prediction, refined with physics so that it fits the measured ECa, with its data "
+        "misfit, uncertainty and depth of investigation; in numpy (TensorFlow is not needed).<br><br>"
         "<b>ECa fields</b>: the model's coils in order, in mS/m. Left empty, they are found from "
         "the field names: coil names like <i>VCP0.32</i> (as 'Import EMI survey' writes) or GF "
         "names <i>Cond.1 [mS/m]</i>…; fields chosen whose names are coils of another orientation or "
@@ -81,6 +84,8 @@ class PredictECAlgorithm(EmiAIAlgorithm):
         "one deeper), at each point's instrument height. Deeper than the model's last layer edge it "
         "rests on the half-space's EC extending downward; it is capped at 3 × that edge. "
         "'EC depth slices to raster' can mask the cells below it."
+        "<br>Loaded into a project, the output is styled on its shallowest layer with the same log-scale "
+        "EC colours as the depth slices, with one named style per layer (layer menu ▸ Styles)."
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802
@@ -104,9 +109,10 @@ class PredictECAlgorithm(EmiAIAlgorithm):
             QgsProcessingParameterNumber.Double, defaultValue=0.0, minValue=0.0, maxValue=1e4)
         p.setFlags(p.flags() | p.FlagAdvanced)
         self.addParameter(p)
-        p = QgsProcessingParameterNumber(
-            self.NEIGHBOUR_DISTANCE, "Largest distance between neighbouring soundings of a line (layer units, m)",
-            QgsProcessingParameterNumber.Double, defaultValue=2.0, minValue=0.0)
+        p = QgsProcessingParameterDistance(
+            self.NEIGHBOUR_DISTANCE, "Largest distance between neighbouring soundings of a line", defaultValue=2.0,
+            minValue=0.0)
+        p.setDefaultUnit(QgsUnitTypes.DistanceMeters)  # metres: points in degrees are projected first
         p.setFlags(p.flags() | p.FlagAdvanced)
         self.addParameter(p)
         self.addParameter(QgsProcessingParameterEnum(
@@ -127,6 +133,32 @@ class PredictECAlgorithm(EmiAIAlgorithm):
         self.addParameter(QgsProcessingParameterFeatureSink(
             self.OUTPUT, "EC depth models", QgsProcessing.TypeVectorPoint))
         self._add_count_outputs()
+
+    def _progress(self, feedback, start, span):
+        def progress(fraction):
+            self.check_canceled(feedback)
+            feedback.setProgress(start + span * fraction)
+        return progress
+
+    @staticmethod
+    def _metric_xy(source, table, context):
+        """Point positions in metres for the lateral constraints: points in degrees are projected to
+        the UTM zone of their centre."""
+        import numpy as np
+        from qgis.core import QgsCoordinateTransform
+
+        from ..layer_io import utm_crs_for
+        from .depth_slices import _transform
+
+        crs = source.sourceCrs()
+        x, y = table.x, table.y
+        ok = np.isfinite(x) & np.isfinite(y)
+        if crs.isValid() and crs.isGeographic() and ok.any():
+            utm = utm_crs_for(float(np.median(x[ok])), float(np.median(y[ok])))
+            px, py = _transform(np.where(ok, x, 0.0), np.where(ok, y, 0.0),
+                                QgsCoordinateTransform(crs, utm, context.transformContext()))
+            x, y = np.where(ok, px, np.nan), np.where(ok, py, np.nan)
+        return np.column_stack([x, y])
 
     def _add_count_outputs(self):
         from qgis.core import QgsProcessingOutputNumber, QgsProcessingOutputString
@@ -233,14 +265,16 @@ class PredictECAlgorithm(EmiAIAlgorithm):
             method = METHODS[self.parameterAsEnum(parameters, self.METHOD, context)]
             if method != "network":
                 feedback.pushInfo(f"Method: {METHOD_LABELS[method]}.")
+            lateral = self.parameterAsDouble(parameters, self.LATERAL, context)
             pred = predict_survey(model, eca, policy, fwd, table.values.get(HEIGHT_FIELD),
                                   add_coarse=self.parameterAsBoolean(parameters, self.ADD_COARSE, context),
-                                  method=method, xy=np.column_stack([table.x, table.y]),
-                                  lateral_smoothing=self.parameterAsDouble(parameters, self.LATERAL, context),
+                                  method=method, xy=self._metric_xy(source, table, context) if lateral > 0 else None,
+                                  lateral_smoothing=lateral,
                                   neighbour_distance_m=self.parameterAsDouble(parameters, self.NEIGHBOUR_DISTANCE,
-                                                                              context))
+                                                                              context),
+                                  progress=self._progress(feedback, 35.0, 35.0))
         except ValueError as err:
-            raise self.fail(f"{err} (fields {', '.join(eca_fields)}; NEGATIVE policy)") from None
+            raise self.fail(f"{err} (ECa fields: {', '.join(eca_fields)})") from None
         for warning in pred.warnings:
             feedback.pushWarning(warning)
         if not pred.used.any():
@@ -262,6 +296,9 @@ class PredictECAlgorithm(EmiAIAlgorithm):
                        feedback, (75.0, 25.0))
         for line in pred.summary():
             feedback.pushInfo(line)
+        from ..styles import attach, style_ec_points
+
+        attach(context, dest_id, style_ec_points, "predictec")  # EC of the shallowest layer, log classes
         counts = pred.counts()
         counts["N_SKIPPED_MISSING"] -= int(qc_out.sum())
         return {self.OUTPUT: dest_id, **counts, "N_SKIPPED_QC": int(qc_out.sum()),
