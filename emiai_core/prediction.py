@@ -84,6 +84,7 @@ class SurveyPrediction:
     values: dict = field(default_factory=dict)
     warnings: list = field(default_factory=list)
     skipped_implausible: int = 0  # points with an ECa above MAX_PLAUSIBLE_ECA_MS_M
+    n_inverted: int = 0  # refined points whose model came from the inversion without the network
 
     @property
     def n_used(self) -> int:
@@ -121,7 +122,7 @@ class SurveyPrediction:
                 "DOI_MEDIAN": float(np.median(doi)) if len(doi) else float("nan"),
                 "NET_MISFIT_MEDIAN": float(np.median(net)) if net is not None and len(net) else med,
                 "N_SKIPPED_MISSING": self.skipped_missing, "N_SKIPPED_NONPOSITIVE": self.skipped_nonpositive,
-                "N_SKIPPED_IMPLAUSIBLE": self.skipped_implausible,
+                "N_SKIPPED_IMPLAUSIBLE": self.skipped_implausible, "N_INVERTED": self.n_inverted,
                 "N_EXTRAPOLATED": int(self.extrapolated.sum()), "N_FLOORED": int(np.sum(self.n_floored))}
 
     def summary(self) -> list:
@@ -166,6 +167,37 @@ def refinement_settings(model, forward_model: str, method: str):
         else INVERT_PRIOR_WEIGHT,
         n_iter=int(stored.get("n_iter") or base.n_iter) if method == "refine" else INVERT_ITERATIONS,
         bounds_S_m=base.bounds_S_m)  # physics may go where the network cannot: physical bounds only
+
+
+#: A refined model whose misfit stays above this many times the noise is also inverted without the
+#: network (homogeneous start); the model that fits better is kept.
+FALLBACK_NOISE_FACTOR = 2.0
+
+
+def _invert_where_unfitted(eca, refined, misfit, edges, groups, model, forward_model, warnings) -> int:
+    """Where the refinement of the network's prediction does not fit the data within
+    FALLBACK_NOISE_FACTOR × the noise (typically far outside the training range: the network's
+    start is in the wrong valley), run the inversion without the network there and keep its model
+    where it fits better; ``refined`` and ``misfit`` are updated in place. Returns the count."""
+    from .inversion import invert
+
+    settings = refinement_settings(model, forward_model, "invert")
+    poor = np.isfinite(misfit) & (misfit > FALLBACK_NOISE_FACTOR * 100.0 * settings.noise_relative)
+    if not poor.any():
+        return 0
+    n_better = 0
+    for at, coils in groups:
+        idx = np.flatnonzero(poor & at)
+        if idx.size == 0:
+            continue
+        inv = invert(eca[idx], edges, coils, settings)
+        ok = np.all(np.isfinite(inv.ec) & (inv.ec > 0), axis=1) & (inv.misfit_pct < misfit[idx])
+        refined[idx[ok]], misfit[idx[ok]] = inv.ec[ok], inv.misfit_pct[ok]
+        n_better += int(ok.sum())
+    warnings.append(f"{int(poor.sum())} point(s) not fitted within {FALLBACK_NOISE_FACTOR:g} × the noise after "
+                    f"refining the network's model: an inversion without the network fitted {n_better} of them "
+                    "better and is kept there (the network's start was far from the data).")
+    return n_better
 
 
 def data_misfit_pct(eca_measured, ec, layer_edges, coils, forward_model="FSlin") -> np.ndarray:
@@ -359,6 +391,7 @@ def predict_survey(model, eca_mS_m, nonpositive: str = "drop", forward_model: st
         misfit[at] = data_misfit_pct(eca[at], ec_fine[at], edges, coils, forward_model)
     net_misfit = None
     failed = np.zeros(len(eca), dtype=bool)
+    n_fallback = 0
     if method != "network":
         from .inversion import homogeneous_start, line_neighbours, refine, refine_lateral
 
@@ -384,6 +417,8 @@ def predict_survey(model, eca_mS_m, nonpositive: str = "drop", forward_model: st
                 done += len(block)
                 if progress is not None:
                     progress(done / len(eca))
+        if method == "refine":
+            n_fallback = _invert_where_unfitted(eca, refined, misfit, edges, groups, model, forward_model, warnings)
         # a refinement that failed numerically keeps its start model, flagged (never NaN silently)
         failed = ~np.all(np.isfinite(refined) & (refined > 0), axis=1) | ~np.isfinite(misfit)
         if failed.any():
@@ -423,4 +458,4 @@ def predict_survey(model, eca_mS_m, nonpositive: str = "drop", forward_model: st
     return SurveyPrediction(used, int(missing.sum()), int(nonpos.sum()), ec_mS_m, result.ec_std_log10, hs,
                             misfit, np.asarray(result.extrapolated, bool), result.ood_score,
                             np.asarray(result.n_floored), forward_model, fields, values, warnings,
-                            int(implausible.sum()))
+                            int(implausible.sum()), n_fallback)

@@ -150,3 +150,32 @@ def test_lateral_constraints_along_a_line_lower_the_error():
     # without neighbours (no pairs) the coupled solver is a plain refinement
     free = inv.refine_lateral(d[:20], inv.homogeneous_start(d[:20], 13), EDGES, coils, np.empty((0, 2)), 10.0, st)
     assert np.median(free.misfit_pct) < 1.0
+
+
+def test_refine_falls_back_to_the_inversion_where_the_network_start_cannot_fit(monkeypatch):
+    """Far outside the training range the network's start can sit in the wrong valley: where the
+    refined model misses the data by more than twice the noise, the inversion without the network
+    is run too and the better-fitting model kept (never a worse fit than either)."""
+    from emiai_core import prediction
+    from emiai_core.forward import forward_eca
+    from emiai_core.model_file import embedded_model_path, load_model
+
+    model = load_model(embedded_model_path("emiai_tuwien_site_cmd_miniexplorer_vcp"))
+    edges = np.r_[model.layer_edges, 3.0]
+    rng = np.random.default_rng(4)
+    n = 40
+    ec = np.empty((n, len(edges) - 1))
+    ec[:, :4] = 10 ** rng.uniform(-3.0, -2.5, (n, 1))  # a resistive top (1-3 mS/m) over …
+    ec[:, 4:] = 10 ** rng.uniform(0.0, 0.5, (n, 1))  # … a base of 1-3 S/m: nothing like the training site
+    eca = forward_eca(ec, edges, model.measured_coils, "FSlin") * 1000.0
+    monkeypatch.setattr(prediction, "FALLBACK_NOISE_FACTOR", 1e9)
+    plain = prediction.predict_survey(model, eca, method="refine")
+    monkeypatch.undo()
+    inv = prediction.predict_survey(model, eca, method="invert")
+    best = prediction.predict_survey(model, eca, method="refine")
+    assert best.counts()["N_INVERTED"] > 0 and plain.counts()["N_INVERTED"] == 0
+    assert np.all(best.misfit_pct <= plain.misfit_pct + 1e-9)
+    replaced = best.misfit_pct < plain.misfit_pct
+    np.testing.assert_allclose(best.misfit_pct[replaced], inv.misfit_pct[replaced], rtol=1e-9)
+    assert np.median(best.misfit_pct) < np.median(plain.misfit_pct)
+    assert any("inversion without the network" in w for w in best.warnings)

@@ -168,6 +168,7 @@ class PredictECAlgorithm(EmiAIAlgorithm):
                             ("N_SKIPPED_QC", "Points skipped: flagged by 'Filter EMI survey' (QC_FLAG ≠ 0)"),
                             ("N_SKIPPED_NONPOSITIVE", "Points skipped: ECa ≤ 0"),
                             ("N_SKIPPED_IMPLAUSIBLE", "Points skipped: ECa above 10,000 mS/m (no soil reading)"),
+                            ("N_INVERTED", "Points whose model comes from the inversion without the network"),
                             ("N_EXTRAPOLATED", "Points outside the training range"),
                             ("N_FLOORED", "Predicted values raised to the EC floor"),
                             ("MISFIT_MEDIAN", "Median data misfit (%)"),
