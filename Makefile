@@ -7,7 +7,7 @@ SYSPY := /usr/bin/python3
 PYVER := $(shell $(SYSPY) -c 'import sys; print(f"{sys.version_info[0]}{sys.version_info[1]}")' 2>/dev/null)
 CONSTRAINTS := requirements/constraints-py$(PYVER).txt
 STAMP := $(VENV)/.installed-py$(PYVER)
-APT_PACKAGES := qgis python3-qgis qgis-providers python3-venv pyqt5-dev-tools
+APT_PACKAGES := qgis python3-qgis qgis-providers python3-scipy python3-venv pyqt5-dev-tools
 RC := emiai_qgis/resources_rc.py
 
 .PHONY: setup demo test test-fast lint package clean bench resources shared-checks

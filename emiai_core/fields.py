@@ -208,8 +208,9 @@ def match_eca_fields(field_names, model_coils) -> tuple[list, str]:
     if by_coil:
         raise ValueError(
             f"The layer has ECa fields for coils {', '.join(sorted(by_coil))} but the model needs "
-            f"{', '.join(wanted)}. Use a model trained for your instrument and coil configuration, "
-            "or choose the ECa fields explicitly.")
+            f"{', '.join(wanted)}. Use a model trained for your instrument and coil configuration; ECa "
+            "fields named for other coils are refused unless 'Accept ECa fields whose names contradict "
+            "the model's coils' (ALLOW_COIL_MISMATCH) is set.")
     raise ValueError(
         f"No ECa fields found for the model's coils {', '.join(wanted)}: name them like "
         f"'{wanted[0]}' or 'Cond.1 [mS/m]', or choose them explicitly (ECA_FIELDS).")

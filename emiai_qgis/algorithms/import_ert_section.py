@@ -14,7 +14,7 @@ from qgis.core import (
 from .base import EmiAIAlgorithm
 
 SECTION_FILTER = ("ERT inversion results (*.csv *.dat *.vtk *.vtu *.CSV *.DAT *.VTK);;"
-                  "ResIPy mesh export (*.csv);;R2/cR2 result (*.dat);;VTK (*.vtk *.vtu);;All files (*.*)")
+                  "ResIPy mesh export (*.csv);;R2/cR2 result (*.dat);;VTK (*.vtk);;All files (*.*)")
 TABLE_FILTER = "Text tables (*.csv *.txt *.dat *.CSV *.TXT *.DAT);;All files (*.*)"
 
 
@@ -43,8 +43,9 @@ class ImportErtSectionAlgorithm(EmiAIAlgorithm):
         "<b>ERT inversion result</b>: a ResIPy mesh export CSV (columns <i>x</i>, <i>z</i>, "
         "<i>Magnitude(ohm.m)</i> or <i>Resistivity(ohm.m)</i>, optional <i>Sensitivity(log10)</i>, "
         "<i>Phase(mrad)</i>), a native R2/cR2 result <i>f001_res.dat</i> (checked against the "
-        "<i>mesh.dat</i> beside it), or a ResIPy/R2 <i>.vtk</i> (read with ResIPy, which must be "
-        "installed). x is the distance along the line from electrode 1, z the elevation.<br>"
+        "<i>mesh.dat</i> beside it), or a ResIPy/R2 legacy ASCII <i>.vtk</i> (read by the plugin itself; "
+        "XML .vtu files are not read). x is the distance along the line from electrode 1, z the "
+        "elevation.<br>"
         "<b>Profile name</b>: empty = from the file name (<i>B1_1_mesh.csv</i> → B1_1; for "
         "<i>f001_res.dat</i> the folder name).<br>"
         "<b>Electrode positions</b>: along-line distance and elevation of each electrode, e.g. "
