@@ -115,12 +115,13 @@ def merge_duplicates(x, y, values):
 
 
 def grid_points(x, y, values, cell_size: float, method: str = "linear", max_distance: float | None = None,
-                idw_power: float = 2.0, idw_neighbours: int = 12) -> Grid:
+                idw_power: float = 2.0, idw_neighbours: int = 12, progress=None) -> Grid:
     """Grid ``values`` (N, B) given at points (x, y) on cells of ``cell_size``.
 
     method: 'linear' (Delaunay, NaN outside the convex hull), 'nearest', or 'idw' (inverse distance
     to the power ``idw_power`` over the ``idw_neighbours`` nearest points). Cells whose centre is
-    farther than ``max_distance`` from every point are NaN (default: 5 cell sizes).
+    farther than ``max_distance`` from every point are NaN (default: 5 cell sizes). progress:
+    callable(fraction) after each of up to 10 blocks of cells (it may raise to cancel).
     """
     from scipy.interpolate import LinearNDInterpolator
     from scipy.spatial import cKDTree
@@ -162,9 +163,8 @@ def grid_points(x, y, values, cell_size: float, method: str = "linear", max_dist
     dist, nearest = tree.query(targets, k=1, distance_upper_bound=max_distance)
     inside = np.isfinite(dist)
     out = np.full((len(targets), values.shape[1]), np.nan)
-    if method == "nearest":
-        out[inside] = values[nearest[inside]]
-    elif method == "linear":
+    interp = None
+    if method == "linear":
         from scipy.spatial import QhullError
 
         try:
@@ -172,15 +172,23 @@ def grid_points(x, y, values, cell_size: float, method: str = "linear", max_dist
         except QhullError as err:  # nearly collinear beyond the check above
             raise ValueError(f"The points cannot be triangulated (nearly on a line?): {str(err).splitlines()[0]}. "
                              "Use nearest-point or inverse-distance interpolation.") from None
-        out[inside] = interp(targets[inside])
-    else:
-        k = min(idw_neighbours, len(x))
-        d, i = tree.query(targets[inside], k=k)
-        d, i = d.reshape(len(d), k), i.reshape(len(i), k)
-        with np.errstate(divide="ignore"):
-            w = 1.0 / d ** idw_power
-        exact = ~np.isfinite(w)  # a cell centre on a data point takes that point's value
-        w[exact.any(axis=1)] = exact[exact.any(axis=1)].astype(float)
-        out[inside] = np.einsum("nk,nkb->nb", w, values[i]) / w.sum(axis=1, keepdims=True)
+    cells = np.flatnonzero(inside)
+    blocks = np.array_split(cells, max(1, min(10, len(cells) // 20_000)))  # blocks: progress and memory
+    for b, block in enumerate(blocks):
+        if method == "nearest":
+            out[block] = values[nearest[block]]
+        elif method == "linear":
+            out[block] = interp(targets[block])
+        else:
+            k = min(idw_neighbours, len(x))
+            d, i = tree.query(targets[block], k=k)
+            d, i = d.reshape(len(d), k), i.reshape(len(i), k)
+            with np.errstate(divide="ignore"):
+                w = 1.0 / d ** idw_power
+            exact = ~np.isfinite(w)  # a cell centre on a data point takes that point's value
+            w[exact.any(axis=1)] = exact[exact.any(axis=1)].astype(float)
+            out[block] = np.einsum("nk,nkb->nb", w, values[i]) / w.sum(axis=1, keepdims=True)
+        if progress is not None:
+            progress((b + 1) / len(blocks))
     grid = out.T.reshape(values.shape[1], rows, cols).astype(np.float32)
     return Grid(grid, float(x_min), float(y_max), float(cell_size))

@@ -212,8 +212,12 @@ class DepthSlicesAlgorithm(EmiAIAlgorithm):
         feedback.setProgress(25)
         self.check_canceled(feedback)
         try:
+            def progress(fraction):
+                self.check_canceled(feedback)
+                feedback.setProgress(25 + 55 * fraction)
+
             grid = grid_points(x, y, values, cell, method, max_dist,
-                               self.parameterAsDouble(parameters, self.IDW_POWER, context))
+                               self.parameterAsDouble(parameters, self.IDW_POWER, context), progress=progress)
         except ValueError as err:
             raise self.fail(str(err)) from None
         feedback.setProgress(80)
