@@ -14,7 +14,8 @@ from shared_paths import REPO
 
 DATA = REPO / "tests" / "data"
 SCRIPT = DATA / "make_fixtures.py"
-NOT_GENERATED = {"README.md", "make_fixtures.py", "make_forward_golden.py", "forward_golden.npz"}
+NOT_GENERATED = {"README.md", "make_fixtures.py", "make_forward_golden.py", "forward_golden.npz",
+                 "make_reference_drawing_golden.py", "reference_drawing_golden.npz"}  # own scripts
 
 
 @pytest.fixture(scope="module")
