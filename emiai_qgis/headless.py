@@ -7,14 +7,16 @@ import sys
 import tempfile
 
 
-def start_processing():
-    """Start an offscreen QgsApplication with Processing and the emiAI provider registered.
+def start_processing(gui: bool = False):
+    """Start an offscreen QgsApplication with Processing and the emiAI provider registered
+    (gui: a GUI application, for dialogs on a (virtual) display; QT_QPA_PLATFORM is then left alone).
 
     Returns (app, provider): keep both referenced for as long as algorithms run (SIP would delete
     the provider). Do not call exitQgis() at the end when TensorFlow was loaded: it segfaults at
     interpreter exit (../shared/docs/environment.md section 7).
     """
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    if not gui:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ.setdefault("PROJ_DATA", "/usr/share/proj")
     os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.mkdtemp(prefix="emiai-xdg-"))
     from .native import ensure_native_libs
@@ -24,7 +26,7 @@ def start_processing():
 
     # QGIS_PREFIX_PATH is set by the OSGeo4W / macOS launchers; Debian's QGIS lives in /usr
     QgsApplication.setPrefixPath(os.environ.get("QGIS_PREFIX_PATH", "/usr"), True)
-    app = QgsApplication([], False)
+    app = QgsApplication([], gui)
     app.initQgis()
     plugins = os.path.join(QgsApplication.pkgDataPath(), "python", "plugins")  # the Processing plugin
     if plugins not in sys.path:

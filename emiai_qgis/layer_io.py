@@ -241,6 +241,36 @@ def write_extended(sink, fields, table, indices, kept, extra_rows, feedback=None
     add_in_batches(sink, features(), len(indices), feedback, progress_span)
 
 
+def transform_xy(x, y, src_crs, dst_crs, transform_context) -> tuple:
+    """Point coordinates (arrays) from ``src_crs`` to ``dst_crs``; positions that are not finite
+    stay NaN."""
+    from qgis.core import QgsCoordinateTransform, QgsPointXY
+
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    transform = QgsCoordinateTransform(src_crs, dst_crs, transform_context)
+    px, py = np.full(x.shape, np.nan), np.full(y.shape, np.nan)
+    for i in np.flatnonzero(np.isfinite(x) & np.isfinite(y)).tolist():
+        p = transform.transform(QgsPointXY(float(x[i]), float(y[i])))
+        px[i], py[i] = p.x(), p.y()
+    return px, py
+
+
+def metric_crs(src_crs, other_crs, x, y) -> QgsCoordinateReferenceSystem:
+    """The CRS to measure distances in metres between points (x, y in ``src_crs``) and another layer
+    (in ``other_crs``): ``src_crs`` if it is projected, else ``other_crs`` if that is, else the UTM
+    zone of the points."""
+    for crs in (src_crs, other_crs):
+        if crs.isValid() and not crs.isGeographic():
+            return crs
+    return utm_crs_around(x, y)
+
+
+def utm_crs_around(x, y) -> QgsCoordinateReferenceSystem:
+    """The WGS 84 / UTM zone CRS of the median of the finite (lon, lat) positions in degrees."""
+    ok = np.isfinite(x) & np.isfinite(y)
+    return utm_crs_for(float(np.median(x[ok])), float(np.median(y[ok])))
+
+
 def utm_crs_for(lon: float, lat: float) -> QgsCoordinateReferenceSystem:
     """The WGS 84 / UTM zone CRS containing (lon, lat) in degrees (EPSG:326zz north, 327zz south)."""
     from emiai_core.gridding import utm_epsg

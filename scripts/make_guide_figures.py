@@ -52,31 +52,6 @@ def ensure_display() -> None:
     sys.exit(subprocess.call(cmd, env=env))
 
 
-def start_qgis():
-    """A QgsApplication with GUI (for the dialogs), Processing and the emiAI provider."""
-    os.environ.setdefault("PROJ_DATA", "/usr/share/proj")
-    os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.mkdtemp(prefix="emiai-xdg-"))
-    from emiai_qgis.native import ensure_native_libs
-
-    ensure_native_libs(("h5py", "shapely", "pyproj"))
-    from qgis.core import QgsApplication
-
-    QgsApplication.setPrefixPath(os.environ.get("QGIS_PREFIX_PATH", "/usr"), True)
-    app = QgsApplication([], True)
-    app.initQgis()
-    plugins = os.path.join(QgsApplication.pkgDataPath(), "python", "plugins")
-    if plugins not in sys.path:
-        sys.path.append(plugins)
-    from processing.core.Processing import Processing
-
-    Processing.initialize()
-    from emiai_qgis.provider import EmiAIProvider
-
-    provider = EmiAIProvider()
-    QgsApplication.processingRegistry().addProvider(provider)
-    return app, provider
-
-
 def run(alg_id, params):
     import processing
     from qgis.core import QgsProcessingContext, QgsProcessingFeedback, QgsProject
@@ -239,7 +214,9 @@ def main() -> None:
     ensure_display()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    app, provider = start_qgis()  # noqa: F841 (kept referenced)
+    from emiai_qgis.headless import start_processing
+
+    app, provider = start_processing(gui=True)  # noqa: F841 (kept referenced)
     with tempfile.TemporaryDirectory(prefix="emiai-guide-") as tmp:
         work = Path(args.keep) if args.keep else Path(tmp)
         work.mkdir(parents=True, exist_ok=True)

@@ -113,14 +113,13 @@ class CalibrateEcaAlgorithm(EmiAIAlgorithm):
         import os
 
         import numpy as np
-        from qgis.core import QgsCoordinateTransform
 
         from emiai_core.atomic import staged_files
         from emiai_core.eca_calibration import PAIR_REASONS, Calibration, ert_eca, fit_coils, pair_with_ert
         from emiai_core.fields import HEIGHT_FIELD
 
         from ..ert_layers import read_ert_profiles
-        from ..layer_io import read_points, utm_crs_for
+        from ..layer_io import metric_crs, read_points, transform_xy
 
         source = self.parameterAsSource(parameters, self.INPUT, context)
         if source is None:
@@ -155,20 +154,12 @@ class CalibrateEcaAlgorithm(EmiAIAlgorithm):
             raise self.fail("ERT cells: choose at least one 'ERT cells' layer of 'Import ERT section'.")
         if not trace_layers:
             raise self.fail("ERT profile traces: choose the 'Profile trace' layer(s) of 'Import ERT section'.")
-        work_crs = src_crs
-        if not src_crs.isValid() or src_crs.isGeographic():
-            trace_crs = trace_layers[0].crs()
-            if trace_crs.isValid() and not trace_crs.isGeographic():
-                work_crs = trace_crs
-            else:
-                ok = np.isfinite(table.x)
-                work_crs = utm_crs_for(float(np.median(table.x[ok])), float(np.median(table.y[ok])))
+        work_crs = metric_crs(src_crs, trace_layers[0].crs(), table.x, table.y)
+        if work_crs != src_crs:
             feedback.pushInfo(f"Distances computed in {work_crs.authid()} ({work_crs.description()}).")
         x, y = table.x, table.y
         if work_crs != src_crs and src_crs.isValid():
-            from .depth_slices import _transform
-
-            x, y = _transform(x, y, QgsCoordinateTransform(src_crs, work_crs, context.transformContext()))
+            x, y = transform_xy(x, y, src_crs, work_crs, context.transformContext())
         profiles, _ = read_ert_profiles(self, cell_layers, trace_layers, context, feedback, "ERT cells",
                                         "ERT profile traces", (20.0, 20.0), dest_crs=work_crs)
         self.check_canceled(feedback)

@@ -2,7 +2,6 @@
 import os
 
 from qgis.core import (
-    QgsCoordinateTransform,
     QgsProcessing,
     QgsProcessingOutputNumber,
     QgsProcessingParameterBoolean,
@@ -126,7 +125,7 @@ class DepthSlicesAlgorithm(EmiAIAlgorithm):
         from emiai_core.fields import DOI_FIELD, EC_PREFIX, EC_STD_PREFIX
         from emiai_core.raster_io import slice_bands
 
-        from ..layer_io import read_point_columns, utm_crs_for
+        from ..layer_io import read_point_columns, transform_xy, utm_crs_for
         from ..styles import raster_breaks
 
         source = self.parameterAsSource(parameters, self.INPUT, context)
@@ -171,7 +170,7 @@ class DepthSlicesAlgorithm(EmiAIAlgorithm):
             feedback.pushInfo(f"Input CRS {src_crs.authid()} is geographic: points projected to "
                               f"{dst_crs.authid()} ({dst_crs.description()}).")
         if dst_crs.isValid() and src_crs.isValid() and dst_crs != src_crs:
-            x, y = _transform(x, y, QgsCoordinateTransform(src_crs, dst_crs, context.transformContext()))
+            x, y = transform_xy(x, y, src_crs, dst_crs, context.transformContext())
         elif not dst_crs.isValid():
             dst_crs = src_crs
         if dst_crs.isValid() and dst_crs.isGeographic():
@@ -349,14 +348,6 @@ class DepthSlicesAlgorithm(EmiAIAlgorithm):
         return (f"No cell of the raster has data: no cell centre lies {where}within the maximum distance "
                 f"{max_dist:g} {units} of a point (MAX_DISTANCE; 0 = 5 cells of {cell:g}). Increase MAX_DISTANCE or "
                 "the cell size (CELL_SIZE). Nothing was written.")
-
-
-def _transform(x, y, transform):
-    import numpy as np
-    from qgis.core import QgsPointXY
-
-    out = [transform.transform(QgsPointXY(a, b)) for a, b in zip(x.tolist(), y.tolist())]
-    return np.array([p.x() for p in out]), np.array([p.y() for p in out])
 
 
 def _write_geotiff(path, grid, crs, labels, ranges, style_breaks, prefix, metadata=None, band_metadata=None):

@@ -72,17 +72,15 @@ class EcSectionAlgorithm(EmiAIAlgorithm):
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         import numpy as np
-        from qgis.core import QgsCoordinateTransform
 
         from emiai_core.atomic import staged_files
         from emiai_core.fields import DOI_FIELD, edges_from_field_names, finest_layering
         from emiai_core.raster_io import write_geotiff
         from emiai_core.section import ec_section, ert_on_line
 
-        from ..layer_io import read_lines, read_points, utm_crs_for
+        from ..layer_io import metric_crs, read_lines, read_points, transform_xy
         from ..styles import attach as attach_style
         from ..styles import raster_breaks, style_raster, write_raster_style
-        from .depth_slices import _transform
 
         source = self.parameterAsSource(parameters, self.INPUT, context)
         if source is None:
@@ -105,15 +103,10 @@ class EcSectionAlgorithm(EmiAIAlgorithm):
 
         # one metric CRS: the points' if projected, else the line's, else the UTM zone
         src_crs = source.sourceCrs()
-        work = src_crs
-        if not src_crs.isValid() or src_crs.isGeographic():
-            lcrs = line_source.sourceCrs()
-            ok = np.isfinite(table.x)
-            work = lcrs if lcrs.isValid() and not lcrs.isGeographic() else utm_crs_for(
-                float(np.median(table.x[ok])), float(np.median(table.y[ok])))
+        work = metric_crs(src_crs, line_source.sourceCrs(), table.x, table.y)
         x, y = table.x, table.y
         if src_crs.isValid() and work != src_crs:
-            x, y = _transform(x, y, QgsCoordinateTransform(src_crs, work, context.transformContext()))
+            x, y = transform_xy(x, y, src_crs, work, context.transformContext())
         lines = [ln for ln in read_lines(line_source, work, context.transformContext()) if ln.n_parts == 1]
         if not lines or len(lines[0].vertices) < 2:
             raise self.fail("Section line: the layer has no single-part line with at least two vertices.")
@@ -146,7 +139,7 @@ class EcSectionAlgorithm(EmiAIAlgorithm):
             cells = read_points(lay, ["depth_m", field], None, keep_features=False)
             cx, cy = cells.x, cells.y
             if lay.crs().isValid() and lay.crs() != work:
-                cx, cy = _transform(cx, cy, QgsCoordinateTransform(lay.crs(), work, context.transformContext()))
+                cx, cy = transform_xy(cx, cy, lay.crs(), work, context.transformContext())
             val = cells.values[field] if field == "ec_mS_m" else 1000.0 / cells.values[field]
             a, d, v = ert_on_line((cx, cy), cells.values["depth_m"], val, vx, vy, max_distance)
             ert = (a, d, v) if ert is None else tuple(np.r_[e, n] for e, n in zip(ert, (a, d, v)))

@@ -287,9 +287,9 @@ class FilterSurveyAlgorithm(EmiAIAlgorithm):
     def _metres(self, source, x, y, context, feedback):
         """x, y in metres: geographic layers projected to their UTM zone, feet etc. scaled."""
         import numpy as np
-        from qgis.core import QgsCoordinateTransform, QgsPointXY, QgsUnitTypes
+        from qgis.core import QgsUnitTypes
 
-        from ..layer_io import utm_crs_for
+        from ..layer_io import transform_xy, utm_crs_around
 
         crs = source.sourceCrs()
         ok = np.isfinite(x) & np.isfinite(y)
@@ -299,15 +299,10 @@ class FilterSurveyAlgorithm(EmiAIAlgorithm):
         if crs.isGeographic():
             if not ok.any():
                 return x, y
-            utm = utm_crs_for(float(np.median(x[ok])), float(np.median(y[ok])))
+            utm = utm_crs_around(x, y)
             feedback.pushInfo(f"Input CRS {crs.authid()} is geographic: distances, speeds and headings are "
                               f"computed in {utm.authid()} ({utm.description()}).")
-            transform = QgsCoordinateTransform(crs, utm, context.transformContext())
-            px, py = x.copy(), y.copy()
-            for i in np.flatnonzero(ok).tolist():
-                p = transform.transform(QgsPointXY(float(x[i]), float(y[i])))
-                px[i], py[i] = p.x(), p.y()
-            return px, py
+            return transform_xy(x, y, crs, utm, context.transformContext())
         factor = QgsUnitTypes.fromUnitToUnitFactor(crs.mapUnits(), QgsUnitTypes.DistanceMeters)
         if not np.isfinite(factor) or factor <= 0:
             feedback.pushWarning(f"The units of {crs.authid() or 'the input CRS'} are unknown: coordinates are "

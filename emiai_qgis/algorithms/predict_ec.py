@@ -145,19 +145,13 @@ class PredictECAlgorithm(EmiAIAlgorithm):
         """Point positions in metres for the lateral constraints: points in degrees are projected to
         the UTM zone of their centre."""
         import numpy as np
-        from qgis.core import QgsCoordinateTransform
 
-        from ..layer_io import utm_crs_for
-        from .depth_slices import _transform
+        from ..layer_io import transform_xy, utm_crs_around
 
         crs = source.sourceCrs()
         x, y = table.x, table.y
-        ok = np.isfinite(x) & np.isfinite(y)
-        if crs.isValid() and crs.isGeographic() and ok.any():
-            utm = utm_crs_for(float(np.median(x[ok])), float(np.median(y[ok])))
-            px, py = _transform(np.where(ok, x, 0.0), np.where(ok, y, 0.0),
-                                QgsCoordinateTransform(crs, utm, context.transformContext()))
-            x, y = np.where(ok, px, np.nan), np.where(ok, py, np.nan)
+        if crs.isValid() and crs.isGeographic() and (np.isfinite(x) & np.isfinite(y)).any():
+            x, y = transform_xy(x, y, crs, utm_crs_around(x, y), context.transformContext())
         return np.column_stack([x, y])
 
     def _add_count_outputs(self):
