@@ -5,8 +5,9 @@ under 60 s).
 The demo survey's soundings with all ECa > 0 (demo/data/trimpLo.dat, CMD-MiniExplorer VCP, 1,466
 points) tiled into a 100,000-point GeoPackage (copies 200 m apart, EPSG:32630), then
 `./scripts/qgis_process --json run emiai:predictec --INPUT=… --METHOD=<m> --OUTPUT=…` timed (wall clock,
-best of --repeats) for the network alone (METHOD 0) and the default network + refinement (METHOD 1,
-with the inversion fallback), embedded VCP ensemble chosen automatically. Prints a markdown table.
+best of --repeats) for the network alone (METHOD 0), network + refinement without lateral constraints
+(METHOD 1, LATERAL 0) and the default (METHOD 1: refinement with lateral constraints along the lines and
+the inversion fallback), embedded VCP ensemble chosen automatically. Prints a markdown table.
 
 Usage: .venv/bin/python benchmarks/predictec_100k.py [--points 100000] [--repeats 1]
 """
@@ -69,15 +70,16 @@ def main() -> int:
         survey = Path(tmp) / "big.gpkg"
         n_unique = build_layer(survey, args.points)
         print(f"{args.points} points ({n_unique} distinct soundings tiled), {survey}")
-        print("| METHOD | wall time (s) | median misfit % | points predicted | from the inversion fallback |")
-        print("|---|---|---|---|---|")
-        for method in (0, 1):
+        print("| METHOD | LATERAL | wall time (s) | median misfit % | points predicted | from the inversion fallback |")
+        print("|---|---|---|---|---|---|")
+        for method, lateral in ((0, None), (1, 0), (1, None)):
+            extra = [] if lateral is None else [f"--LATERAL={lateral}"]
             best = None
             for r in range(args.repeats):
                 out = Path(tmp) / f"ec_{method}_{r}.gpkg"
                 t0 = time.perf_counter()
                 proc = subprocess.run([str(REPO / "scripts" / "qgis_process"), "--json", "run", "emiai:predictec",
-                                       f"--INPUT={survey}", f"--METHOD={method}", f"--OUTPUT={out}"],
+                                       f"--INPUT={survey}", f"--METHOD={method}", f"--OUTPUT={out}", *extra],
                                       capture_output=True, text=True)
                 wall = time.perf_counter() - t0
                 if proc.returncode != 0:
@@ -86,7 +88,8 @@ def main() -> int:
                 res = json.loads(proc.stdout[proc.stdout.find("{"):])["results"]
                 best = min(best or (wall, res), (wall, res), key=lambda v: v[0])
             wall, res = best
-            print(f"| {method} ({'network + refinement' if method else 'network only'}) | {wall:.1f} | "
+            print(f"| {method} ({'network + refinement' if method else 'network only'}) | "
+                  f"{'default (100)' if lateral is None else lateral} | {wall:.1f} | "
                   f"{res['MISFIT_MEDIAN']:.1f} | {res['N_PREDICTED']} | {res.get('N_INVERTED', 0)} |")
     return 0
 

@@ -113,7 +113,8 @@ def _load_model(model, column_names):
 
 
 def predict(gdf, model=None, eca_fields=None, nonpositive: str = "drop", misfit_model: str = "FSlin",
-            add_coarse: bool = False, method: str | None = None):
+            add_coarse: bool = False, method: str | None = None, lateral_smoothing: float | None = None,
+            neighbour_distance_m: float = 2.0):
     """Predict EC depth models at every survey point — what ``emiai:predictec`` writes.
 
     gdf: survey points with ECa in mS/m (coil-named columns such as VCP0.32, or GF Cond.1…);
@@ -123,9 +124,12 @@ def predict(gdf, model=None, eca_fields=None, nonpositive: str = "drop", misfit_
     columns in the model's coil order (None = found by name); nonpositive: 'drop' or 'fail' for
     points with ECa ≤ 0; misfit_model: forward model of MISFIT_PCT ('FSlin', 'CS', 'FSeq');
     add_coarse: also the coarser layerings; method: 'network', 'refine' (physics refinement of the
-    network's prediction) or 'invert' (no network), default as predictec. Returns the predicted
-    points (input columns + EC_… in mS/m, MISFIT_PCT, EXTRAPOL, FLOORED, …); skipped points are
-    left out and counted in attrs.
+    network's prediction) or 'invert' (no network), default as predictec; lateral_smoothing: weight
+    of the lateral constraints between consecutive points (rows in recording order) at most
+    neighbour_distance_m apart, per pair 0.5 m apart (None = predictec's default, 0 = off;
+    refinement and inversion only; positions in metres, a geographic CRS is projected to UTM
+    first). Returns the predicted points (input columns + EC_… in mS/m, MISFIT_PCT, EXTRAPOL,
+    FLOORED, …); skipped points are left out and counted in attrs.
     """
     from .prediction import DEFAULT_METHOD, predict_survey, replaced_input_fields
 
@@ -140,8 +144,18 @@ def predict(gdf, model=None, eca_fields=None, nonpositive: str = "drop", misfit_
     heights = None
     if HEIGHT_FIELD in gdf.columns and np.issubdtype(gdf[HEIGHT_FIELD].dtype, np.number):
         heights = gdf[HEIGHT_FIELD].to_numpy(dtype=float)
+    method = method or DEFAULT_METHOD
+    if lateral_smoothing is None:
+        from .inversion import DEFAULT_LATERAL_SMOOTHING as lateral_smoothing
+    xy = None
+    if lateral_smoothing > 0 and method != "network":
+        pts = gdf.geometry
+        if pts.crs is not None and pts.crs.is_geographic:
+            pts = pts.to_crs(pts.estimate_utm_crs())
+        xy = np.column_stack([pts.x.to_numpy(float), pts.y.to_numpy(float)])
     pred = predict_survey(model, eca, nonpositive, misfit_model, heights, add_coarse=add_coarse,
-                          method=method or DEFAULT_METHOD)
+                          method=method, xy=xy, lateral_smoothing=lateral_smoothing,
+                          neighbour_distance_m=neighbour_distance_m)
     _warn(pred.warnings)
     out = gdf.loc[pred.used].drop(columns=replaced_input_fields(names, [f.name for f in pred.fields]))
     out = out.copy()

@@ -74,6 +74,33 @@ class InversionResult:
     converged: np.ndarray
 
 
+def solve_spd(a, b) -> np.ndarray:
+    """x (n, P) solving a x = b for n symmetric positive definite (P, P) matrices a (n, P, P), b (n, P).
+
+    A Cholesky factorisation vectorised over the n systems in numpy, instead of np.linalg.solve:
+    that calls LAPACK once per 13 x 13 system, and with a threaded OpenBLAS on a busy machine its
+    threads spin against each other (measured: 0.11 s for 100,000 systems on one thread, up to 12 s
+    with two threads while another process ran). A system that is not positive definite gives NaN
+    (the LM step is then rejected)."""
+    a = np.asarray(a, dtype=float)
+    n, p, _ = a.shape
+    low = np.zeros_like(a)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for j in range(p):
+            lj = low[:, j, :j]
+            d = np.sqrt(a[:, j, j] - np.einsum("nk,nk->n", lj, lj))
+            low[:, j, j] = d
+            if j + 1 < p:
+                low[:, j + 1:, j] = (a[:, j + 1:, j] - np.einsum("nik,nk->ni", low[:, j + 1:, :j], lj)) / d[:, None]
+        y = np.empty((n, p))
+        for j in range(p):  # L y = b
+            y[:, j] = (b[:, j] - np.einsum("nk,nk->n", low[:, j, :j], y[:, :j])) / low[:, j, j]
+        x = np.empty((n, p))
+        for j in range(p - 1, -1, -1):  # L' x = y
+            x[:, j] = (y[:, j] - np.einsum("nk,nk->n", low[:, j + 1:, j], x[:, j + 1:])) / low[:, j, j]
+    return x
+
+
 def _difference_matrix(p: int) -> np.ndarray:
     d = np.zeros((max(p - 1, 0), p))
     i = np.arange(p - 1)
@@ -204,7 +231,7 @@ def refine(eca_obs, ec_start, edges, coils, settings: InversionSettings | None =
             if loc.size == 0:
                 break
             idx = sel[loc]
-            step = np.linalg.solve(lhs0[loc] + mu[idx, None, None] * eye, rhs[loc][..., None])[..., 0]
+            step = solve_spd(lhs0[loc] + mu[idx, None, None] * eye, rhs[loc])
             m_try = np.clip(m[idx] + step, pb.lo, pb.hi)
             f_try = log_forward(m_try, edges, pb.coils, st.forward_model)
             phi_try = pb.objective(f_try, m_try, idx)
@@ -232,54 +259,95 @@ def line_neighbours(x, y, max_distance: float, order=None) -> np.ndarray:
     return np.column_stack([a[ok], b[ok]])
 
 
+# lateral_smoothing is per neighbour pair *at this spacing* (the harness's 0.5 m, where it was tuned)
+LATERAL_REFERENCE_SPACING_M = 0.5
+LATERAL_MIN_SPACING_M = 0.05  # closer pairs (repeated positions, fast logging) count as this far apart
+DEFAULT_LATERAL_SMOOTHING = 100.0  # chosen in every fold of benchmarks/refinement.py (BENCHMARKS.md)
+
+
+def pair_weights(x, y, pairs, reference_spacing_m: float = LATERAL_REFERENCE_SPACING_M,
+                 min_spacing_m: float = LATERAL_MIN_SPACING_M) -> np.ndarray:
+    """(E,) weights of neighbour pairs for the lateral term: reference_spacing_m / distance (m).
+
+    The lateral term is then a random-walk prior on the model along the line, whose variance grows
+    with distance: the same constraint per metre of line whether the instrument logs every 5 cm or
+    every metre (unit weights would make dense logging smooth more). Distances below
+    min_spacing_m count as min_spacing_m."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    dist = np.hypot(x[pairs[:, 1]] - x[pairs[:, 0]], y[pairs[:, 1]] - y[pairs[:, 0]])
+    return reference_spacing_m / np.maximum(dist, min_spacing_m)
+
+
 def refine_lateral(eca_obs, ec_start, edges, coils, pairs, lateral_smoothing: float,
-                   settings: InversionSettings | None = None, ec_prior=None, progress=None) -> InversionResult:
-    """refine() with soundings coupled along survey lines: the objective adds
-    lateral_smoothing * ||m_i - m_j||^2 for every neighbour pair (i, j) (``pairs`` (E, 2), e.g. from
-    line_neighbours), and all soundings are solved at once (one sparse symmetric system of N x P
-    unknowns per iteration; a global LM damping with accept/reject on the total objective)."""
+                   settings: InversionSettings | None = None, ec_prior=None, progress=None,
+                   weights=None) -> InversionResult:
+    """refine() with soundings coupled along survey lines (laterally constrained inversion).
+
+    The objective adds lateral_smoothing * w_ij * ||m_i - m_j||^2 for every neighbour pair (i, j)
+    (``pairs`` (E, 2), e.g. from line_neighbours; ``weights`` (E,) w_ij, default 1, e.g. from
+    pair_weights). Each iteration solves one sparse symmetric system of N x P unknowns; the
+    Levenberg-Marquardt damping and the accept/reject are per connected chain of soundings (a line:
+    chains do not interact), so one poorly fitting line does not hold the others back, and a
+    sounding without neighbours is refined exactly as by refine()."""
     import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
     from scipy.sparse.linalg import spsolve
 
     pb = _problem(eca_obs, ec_start, ec_prior, coils, settings)
     st, d, m = pb.st, pb.d, pb.m
     n, p = m.shape
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
-    # graph Laplacian of the neighbour pairs (n x n), times the identity over the P parameters
-    w = np.ones(len(pairs))
+    w = np.ones(len(pairs)) if weights is None else np.asarray(weights, dtype=float).reshape(-1)
+    if w.shape != (len(pairs),) or not np.all(np.isfinite(w) & (w >= 0)):
+        raise ValueError("weights must be one finite, non-negative value per neighbour pair.")
+    # weighted graph Laplacian of the neighbour pairs (n x n), times the identity over the P parameters
     adj = sp.coo_matrix((np.r_[w, w], (np.r_[pairs[:, 0], pairs[:, 1]], np.r_[pairs[:, 1], pairs[:, 0]])),
                         shape=(n, n)).tocsr()
     lap = sp.diags(np.asarray(adj.sum(axis=1)).ravel()) - adj
-    lat = sp.kron(lap, sp.eye(p), format="csr") * lateral_smoothing
+    lat = (sp.kron(lap, sp.eye(p), format="csr") * lateral_smoothing).tocsr()
+    n_chain, chain = connected_components(adj, directed=False)
+    w_lat = lateral_smoothing * w
 
-    def total(f_, m_):
+    def per_chain(f_, m_):
         local = pb.objective(f_, m_)
         diff = m_[pairs[:, 0]] - m_[pairs[:, 1]]
-        return local.sum() + lateral_smoothing * np.sum(diff * diff), local
+        coupling = w_lat * np.sum(diff * diff, axis=1)
+        return (np.bincount(chain, local, n_chain) + np.bincount(chain[pairs[:, 0]], coupling, n_chain)), local
 
     f = log_forward(m, edges, pb.coils, st.forward_model)
     misfit0 = misfit_pct(f, d)
-    phi, local = total(f, m)
-    mu = float(st.damping)
+    phi, local = per_chain(f, m)
+    mu = np.full(n_chain, float(st.damping))
     accepted = np.zeros(n, dtype=np.int64)
-    # positions of the (n, P, P) diagonal blocks in the (nP x nP) matrix: row i*P + a, column i*P + b
-    rows = np.repeat(np.arange(n * p), p)
-    cols = (np.arange(n)[:, None] * p + np.tile(np.arange(p), p)[None, :]).ravel()
+    eye = np.eye(p)
     for it in range(st.n_iter):
         f, blocks, grad = pb.normal_equations(m, f, edges)
         grad = grad.ravel() - lat @ m.ravel()
+        todo = np.ones(n_chain, dtype=bool)
         for _ in range(st.max_tries):
-            a = sp.csr_matrix(((blocks + mu * np.eye(p)).ravel(), (rows, cols)), shape=(n * p, n * p)) + lat
-            step = spsolve(a.tocsc(), grad).reshape(n, p)
-            m_try = np.clip(m + step, pb.lo, pb.hi)
-            f_try = log_forward(m_try, edges, pb.coils, st.forward_model)
-            phi_try, local_try = total(f_try, m_try)
-            if np.isfinite(phi_try) and phi_try < phi:
-                m, f, phi, local = m_try, f_try, phi_try, local_try
-                mu /= 3.0
-                accepted += 1
+            idx = np.flatnonzero(todo[chain])  # soundings of the chains still without an accepted step
+            if idx.size == 0:
                 break
-            mu *= 4.0
+            k = idx.size
+            rows = np.repeat(np.arange(k * p), p)  # (k, P, P) diagonal blocks in the (kP x kP) matrix
+            cols = (np.arange(k)[:, None] * p + np.tile(np.arange(p), p)[None, :]).ravel()
+            full = (idx[:, None] * p + np.arange(p)[None, :]).ravel()
+            diag = blocks[idx] + mu[chain[idx], None, None] * eye
+            a = sp.csr_matrix((diag.ravel(), (rows, cols)), shape=(k * p, k * p)) + lat[full][:, full]
+            step = spsolve(a.tocsc(), grad[full]).reshape(k, p)
+            m_try, f_try = m.copy(), f.copy()
+            m_try[idx] = np.clip(m[idx] + step, pb.lo, pb.hi)
+            f_try[idx] = log_forward(m_try[idx], edges, pb.coils, st.forward_model)
+            phi_try, local_try = per_chain(f_try, m_try)
+            ok = todo & np.isfinite(phi_try) & (phi_try < phi)
+            take = ok[chain]
+            m[take], f[take], local[take] = m_try[take], f_try[take], local_try[take]
+            phi[ok] = phi_try[ok]
+            mu[ok] /= 3.0
+            accepted[take] += 1
+            todo &= ~ok
+            mu[todo] *= 4.0
         if progress is not None:
             progress((it + 1) / st.n_iter)
     mis = misfit_pct(f, d)
@@ -304,5 +372,5 @@ def invert(eca_obs, edges, coils, settings: InversionSettings | None = None, pro
                   progress=progress)
 
 
-__all__ = ["InversionResult", "InversionSettings", "homogeneous_start", "invert", "jacobian", "line_neighbours",
-           "log_forward", "misfit_pct", "refine", "refine_lateral"]
+__all__ = ["DEFAULT_LATERAL_SMOOTHING", "InversionResult", "InversionSettings", "homogeneous_start", "invert",
+           "jacobian", "line_neighbours", "log_forward", "misfit_pct", "pair_weights", "refine", "refine_lateral"]

@@ -338,7 +338,9 @@ def predict_survey(model, eca_mS_m, nonpositive: str = "drop", forward_model: st
     or 'invert' (a regularised inversion from a homogeneous start on the model's layering, no
     network). MISFIT_PCT is then the misfit after refinement, NET_MISFIT_PCT the network's.
     xy: (N, 2) positions in recording order (m); with lateral_smoothing > 0 the refinement couples
-    consecutive soundings at most neighbour_distance_m apart (lateral constraints along the lines).
+    consecutive soundings at most neighbour_distance_m apart (lateral constraints along the lines;
+    lateral_smoothing is per pair 0.5 m apart, scaled by 0.5 m / distance: emiai_core.inversion.
+    pair_weights; predictec's default is inversion.DEFAULT_LATERAL_SMOOTHING).
     progress: callable(fraction) during the refinement (it may raise to cancel).
     """
     if method not in METHODS:
@@ -393,7 +395,7 @@ def predict_survey(model, eca_mS_m, nonpositive: str = "drop", forward_model: st
     failed = np.zeros(len(eca), dtype=bool)
     n_fallback = 0
     if method != "network":
-        from .inversion import homogeneous_start, line_neighbours, refine, refine_lateral
+        from .inversion import homogeneous_start, line_neighbours, pair_weights, refine, refine_lateral
 
         settings = refinement_settings(model, forward_model, method)
         start = ec_fine if method == "refine" else homogeneous_start(eca, ec_fine.shape[1])
@@ -403,7 +405,8 @@ def predict_survey(model, eca_mS_m, nonpositive: str = "drop", forward_model: st
         for at, coils in groups:
             if lateral_smoothing > 0 and pos is not None:
                 pairs = line_neighbours(pos[at, 0], pos[at, 1], neighbour_distance_m)
-                out = refine_lateral(eca[at], start[at], edges, coils, pairs, lateral_smoothing, settings)
+                out = refine_lateral(eca[at], start[at], edges, coils, pairs, lateral_smoothing, settings,
+                                     weights=pair_weights(pos[at, 0], pos[at, 1], pairs))
                 refined[at], misfit[at] = out.ec, out.misfit_pct
                 done += int(np.sum(at))
                 if progress is not None:

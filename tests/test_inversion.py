@@ -120,12 +120,40 @@ def test_predictec_method_parameter(run_alg, tmp_path):
     eca = forward_eca(true, REFERENCE_EDGES["L12"], COILS[:3], "FSlin") * 1000.0
     layer = point_layer(np.arange(10.0), np.zeros(10), {f"VCP{s}": eca[:, k] for k, s in enumerate(("0.32", "0.71",
                                                                                                    "1.18"))})
-    res = run_alg("emiai:predictec", {"INPUT": layer, "EMBEDDED_MODEL": 2, "METHOD": 1,
+    # unrelated random models 1 m apart: no line to smooth along (LATERAL 0)
+    res = run_alg("emiai:predictec", {"INPUT": layer, "EMBEDDED_MODEL": 2, "METHOD": 1, "LATERAL": 0,
                                       "OUTPUT": str(tmp_path / "r.gpkg")})
     names, rows, _ = read_layer(str(tmp_path / "r.gpkg"))
     assert res["MODEL_NAME"] == "emiai_tuwien_site_cmd_miniexplorer_vcp"
     assert {"NET_MISFIT_PCT", "MISFIT_PCT", "ECSTD_000_012", "EC_HS_150"} <= set(names)
     assert np.median([r["MISFIT_PCT"] for r in rows]) <= np.median([r["NET_MISFIT_PCT"] for r in rows])
+
+
+def test_predictec_lateral_constraints_by_default_along_a_line(run_alg, tmp_path):
+    """By default (LATERAL 100) consecutive points of a line are refined together: on a slowly
+    changing line the result differs from LATERAL 0, is smoother along the line and still fits
+    the data to the noise; the same holds through api.predict."""
+    from helpers_layers import point_layer, read_layer
+
+    from emiai_core.inversion import DEFAULT_LATERAL_SMOOTHING
+
+    x = np.arange(80) * 0.5
+    z = 0.5 * (EDGES[:-1] + EDGES[1:])
+    true = 10 ** (-1.6 + 0.3 * np.sin(z[None, :] * 2.5 + x[:, None] / 15.0))
+    eca = forward_eca(true, EDGES, COILS[:3], "FSlin") * 1000.0
+    eca *= 1 + 0.03 * np.random.default_rng(3).standard_normal(eca.shape)
+    layer = point_layer(x, np.zeros(80), {f"VCP{s}": eca[:, k] for k, s in enumerate(("0.32", "0.71", "1.18"))})
+    out = {}
+    for lat in (None, 0):
+        params = {"INPUT": layer, "EMBEDDED_MODEL": 2, "OUTPUT": str(tmp_path / f"r{lat}.gpkg")}
+        if lat is not None:
+            params["LATERAL"] = lat
+        run_alg("emiai:predictec", params)
+        _, rows, _ = read_layer(str(tmp_path / f"r{lat}.gpkg"))
+        out[lat] = (np.log10([[r["EC_120_132"], r["EC_132_150"]] for r in rows]), [r["MISFIT_PCT"] for r in rows])
+    rough = {k: np.mean(np.abs(np.diff(v[0], axis=0))) for k, v in out.items()}
+    assert DEFAULT_LATERAL_SMOOTHING == 100.0 and rough[None] < 0.5 * rough[0]
+    assert np.median(out[None][1]) < 4.0
 
 
 def test_lateral_constraints_along_a_line_lower_the_error():
@@ -150,6 +178,40 @@ def test_lateral_constraints_along_a_line_lower_the_error():
     # without neighbours (no pairs) the coupled solver is a plain refinement
     free = inv.refine_lateral(d[:20], inv.homogeneous_start(d[:20], 13), EDGES, coils, np.empty((0, 2)), 10.0, st)
     assert np.median(free.misfit_pct) < 1.0
+
+
+def test_lateral_damping_is_per_line_and_lone_soundings_are_plain_refinements():
+    """Lines do not interact: refining two lines together gives each line exactly what refining it
+    alone gives, even when the other line's data cannot be fitted (its rejected steps and larger
+    damping stay its own); soundings without neighbours get refine()'s answer."""
+    coils = instrument("CMD-MiniExplorer").coils_at(0.0, ("VCP",))
+    x = np.arange(60) * 0.5
+    true = 10 ** (-1.5 + 0.2 * np.sin(x[:, None] / 4.0) + 0.1 * np.arange(13)[None, :] / 13)
+    d = forward_eca(true, EDGES, coils, "FSlin") * (1 + 0.03 * np.random.default_rng(2).standard_normal((60, 3)))
+    d[30:] *= np.array([30.0, 1.0, 0.05])  # second line: data no layered earth explains
+    pairs = inv.line_neighbours(x, np.zeros(60), 0.6)
+    pairs = pairs[pairs[:, 0] != 29]  # two lines: 0-29 and 30-59
+    st = inv.InversionSettings(n_iter=3)
+    start = inv.homogeneous_start(d, 13)
+    both = inv.refine_lateral(d, start, EDGES, coils, pairs, 100.0, st)
+    first = inv.refine_lateral(d[:30], start[:30], EDGES, coils, pairs[pairs[:, 1] < 30], 100.0, st)
+    np.testing.assert_allclose(both.ec[:30], first.ec, rtol=1e-9)
+    assert both.n_accepted[:30].min() >= 2 and np.median(first.misfit_pct) < 3.5
+    assert np.median(both.misfit_pct[30:]) > 20.0  # the other line could not be fitted
+    lone = inv.refine_lateral(d[:10], start[:10], EDGES, coils, np.empty((0, 2)), 100.0, st)
+    np.testing.assert_allclose(lone.ec, inv.refine(d[:10], start[:10], EDGES, coils, st).ec, rtol=1e-8)
+
+
+def test_pair_weights_keep_the_constraint_per_metre_of_line():
+    """Weights are 0.5 m / distance (a random-walk prior along the line), closer than 5 cm counts
+    as 5 cm; invalid weights are refused."""
+    x = np.array([0.0, 0.5, 1.5, 1.5, 1.52])
+    pairs = inv.line_neighbours(x, np.zeros(5), 2.0)
+    np.testing.assert_allclose(inv.pair_weights(x, np.zeros(5), pairs), [1.0, 0.5, 10.0, 10.0])
+    coils = instrument("CMD-MiniExplorer").coils_at(0.0, ("VCP",))
+    d = np.full((5, 3), 0.02)
+    with pytest.raises(ValueError, match="weights"):
+        inv.refine_lateral(d, inv.homogeneous_start(d, 13), EDGES, coils, pairs, 1.0, weights=[1.0, -1.0, 1, 1])
 
 
 def test_refine_falls_back_to_the_inversion_where_the_network_start_cannot_fit(monkeypatch):
@@ -179,3 +241,16 @@ def test_refine_falls_back_to_the_inversion_where_the_network_start_cannot_fit(m
     np.testing.assert_allclose(best.misfit_pct[replaced], inv.misfit_pct[replaced], rtol=1e-9)
     assert np.median(best.misfit_pct) < np.median(plain.misfit_pct)
     assert any("inversion without the network" in w for w in best.warnings)
+
+
+def test_solve_spd_matches_lapack_and_flags_indefinite_systems():
+    """The vectorised Cholesky solve gives np.linalg.solve's answer on SPD systems (to rounding) and
+    NaN, not a wrong number, where a system is not positive definite."""
+    rng = np.random.default_rng(5)
+    a = rng.standard_normal((50, 13, 13))
+    a = a @ a.transpose(0, 2, 1) + 0.1 * np.eye(13)
+    b = rng.standard_normal((50, 13))
+    np.testing.assert_allclose(inv.solve_spd(a, b), np.linalg.solve(a, b[..., None])[..., 0], rtol=1e-7, atol=1e-9)
+    a[3] = -np.eye(13)
+    x = inv.solve_spd(a, b)
+    assert np.isnan(x[3]).all() and np.isfinite(x[[0, 4]]).all()
