@@ -15,12 +15,17 @@ benchmarks/refinement.py: 'independent' (the cases' 3 % noise; 5-member ensemble
 benchmarks/refinement.py trained and cached in benchmarks/output/refinement_networks.npz, and the
 cascade re-run on the drifted data). Nothing is tuned here: every setting is predictec's fixed default.
 
+Time per sounding: wall time of the default pipeline (refinement + lateral + fallback, network time not
+included) over all soundings, against EMagPy 1.4.5 FSlin Gauss-Newton's time per sounding in the accuracy
+run (benchmarks/output/accuracy_m5.json; its VCP or VCP + HCP inversion).
+
 Usage: .venv/bin/python benchmarks/predictec_defaults.py   # ~1 min; needs the two files above
 """
 from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -102,9 +107,11 @@ def main() -> int:
 
     print(f"predictec defaults: {InversionSettings()}, lateral {DEFAULT_LATERAL_SMOOTHING:g} per pair at 0.5 m, "
           f"neighbours <= {NEIGHBOUR_DISTANCE_M:g} m, fallback factor from emiai_core.prediction\n")
+    emagpy_ms = {v: 1e3 * acc_report["time_per_sounding"][f"emagpy_fslin_{v}"]["wall_s_per_sounding"]
+                 for v in ("vcp", "vcp_hcp")}
     print("| scenario | start | network | + refine | + refine + lateral (default) | fallback soundings | "
-          "default / cascade | invert | invert + lateral |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          "default / cascade | invert | invert + lateral | default ms/sounding (× EMagPy FSlin GN) |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     layer_rows = []
     for s in R.SCENARIOS:
         casc = l12(starts[s]["cascade"])
@@ -114,7 +121,9 @@ def main() -> int:
             coils = [parse_coil(c) for c in R.acc.VARIANTS[variant]]
             eca = data[s][:, cols]
             plain, _ = run(cases, eca, starts[s][who], coils, folds, 0.0, "refine")
+            t0 = time.perf_counter()
             lat, n_fb = run(cases, eca, starts[s][who], coils, folds, DEFAULT_LATERAL_SMOOTHING, "refine")
+            ms = 1e3 * (time.perf_counter() - t0) / len(eca)
             inv = inv_lat = None
             if who != "cascade":
                 inv, _ = run(cases, eca, None, coils, folds, 0.0, "invert")
@@ -122,7 +131,8 @@ def main() -> int:
             net = l12(starts[s][who])
             print(f"| {s} | {who} | {net:.4f} | {l12(plain):.4f} | **{l12(lat):.4f}** | {n_fb} | "
                   f"{l12(lat) / casc:.2f} | {'' if inv is None else f'{l12(inv):.4f}'} | "
-                  f"{'' if inv_lat is None else f'{l12(inv_lat):.4f}'} |", flush=True)
+                  f"{'' if inv_lat is None else f'{l12(inv_lat):.4f}'} | {ms:.3f} (×{emagpy_ms[variant] / ms:,.0f}) |",
+                  flush=True)
             layer_rows.append((f"{s} {who}", per_layer(starts[s][who]), per_layer(plain), per_layer(lat)))
     print("\nPer layer (12-layer log10 RMSE: network / + refine / + refine + lateral):\n")
     print("| layer (m) | " + " | ".join(r[0] for r in layer_rows) + " |")

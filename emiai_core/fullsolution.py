@@ -47,6 +47,35 @@ above the tolerance); below the top layer, the smallest wavenumbers (lambda^2 < 
 sigma) interpolated in lambda^2 from 12 Chebyshev nodes (the sub-surface response is analytic in
 lambda^2 there); the recursion in numerator/denominator form (no complex division per layer);
 wavenumber-major cache-sized blocks of models; blocks spread over threads (numpy releases the GIL).
+
+Refinement path (``fast=True`` in quadrature, fs_eca, forward_fs and forward.forward_eca), for the
+Levenberg-Marquardt refinement, which needs ~1e-4 relative (data noise 3 %): ECa within 1e-4
+relative of the exact path above, measured max 2.3e-5 over 240,000 random model-coil pairs (all
+presets, h 0-1 m, 4-30 layers, EC 1e-4-10 S/m, layers 1 cm-3 m; 3.6e-5 down to 1e-9 S/m) and
+6e-6 on the EMagPy golden models, FSlin and FSeq; tests/test_fullsolution_fast.py checks the 1e-4.
+About 4.5x faster than the exact path (12 layers x 6 CMD-MiniExplorer coils, one thread: ~6.5 vs
+~29.5 us per model; see the refinement-path row of benchmarks/forward_speed.py). The same filter,
+windows, tail and recursion, with:
+
+* R sampled every 2.5 filter steps (0.25 in ln lambda) instead of every step, brought back onto the
+  filter's 0.1 grid by 16-point Lagrange interpolation folded into the per-coil weights (as for the
+  other coil spacings). The limit is R's smoothness in ln lambda: branch points at lambda^2 =
+  -i omega mu0 sigma_j lie pi/4 off the real ln lambda axis, and exp(-2 lambda z) varies fast in
+  ln lambda where 2 lambda z is a few; step 0.3 gave 4e-4, more taps than 16 do not help;
+* window tolerance FAST_RTOL = 1e-6 instead of 1e-9, 6 instead of 12 Chebyshev nodes;
+* exp(-2 gamma t) as |e| (cos phi + i sin phi) with sin and cos of phi/2 in float32 (numpy
+  vectorises them, not the complex exponential, which was 2/3 of the time) and
+  cos phi = 1 - 2 sin^2(phi/2), sin phi = 2 sin(phi/2) cos(phi/2) in float64 (error ~1e-7 phi, not
+  1e-7: plain float32 cos/sin gave up to 1.3e-4); everything else in float64 (float32 in gamma gave
+  5e-5); the recursion with 3 complex products per interface instead of 5; gamma_0 of the
+  recursion's last step reused for the air interface;
+* blocks of 256 models; per-block plans (nodes, weights) cached on the block's statistics rounded
+  outwards to powers of 2^(1/4), the weights (~0.4 ms to make) on the coils' filter windows;
+* fall-back to the exact path, per model: where omega mu0 sigma s^2 > FAST_Y_MAX = 2 for any layer
+  and coil (large induction numbers: errors grow to 1e-3 and beyond), and, for FSeq (fast Im Q, then
+  the same equivalent-conductivity step), where the equivalent conductivity magnifies a relative
+  error of Im Q more than FAST_FSEQ_GAIN_MAX = 2 times (near the top of the half-space's Im Q) or
+  does not exist.
 """
 from __future__ import annotations
 
@@ -165,6 +194,12 @@ _TAPS = 16  # Lagrange interpolation in ln(lambda) on the filter's step 0.1: err
 def _plan(g: _Group, a, t0_min, rtol):
     """Wavenumber grid (filter indices for s_ref) and per-coil weights on it for one block."""
     a_min, a_max, a0_max = float(a.min()), float(a.max()), float(a[:, 0].max())
+    return _plan_for(g, a_min, a_max, a0_max, t0_min, rtol)[:4]
+
+
+def _plan_for(g: _Group, a_min, a_max, a0_max, t0_min, rtol):
+    """_plan from the block's smallest/largest omega mu0 sigma and largest top-layer one; also the
+    filter index of the first grid point."""
     ln_s_ref = math.log(g.s_ref)
     rows = []  # (column, s, weights by grid index offset, lo_grid_index, hi)
     g_lo, g_hi, ln_e_max = 10**9, -(10**9), 0.0
@@ -194,7 +229,7 @@ def _plan(g: _Group, a, t0_min, rtol):
         _, t1, t3 = _coil_weights(orientation, h / s)
         tails.append((k, s, t1[hi], t3[hi]))
     lam = _abscissa(np.arange(g_lo, g_hi)) / g.s_ref
-    return lam, weights, tails, ln_e_max
+    return lam, weights, tails, ln_e_max, g_lo
 
 
 _KAPPA = 1.0  # rows with lambda^2 < _KAPPA * min(omega mu0 sigma) ...
@@ -341,6 +376,269 @@ def _reflection(a, thick, depth_min, lam, ln_e, h_min):
     return out
 
 
+# ----------------------------------------------------------------------------- refinement path (fast=True)
+FAST_RTOL = 1e-6  # window truncation on the refinement path (error of Im Q relative to Im Q, per coil)
+FAST_Y_MAX = 2.0  # models with max omega mu0 sigma s^2 (over layers and coils) above this use the exact path
+FAST_FSEQ_GAIN_MAX = 2.0  # FSeq: models whose d ln(sigma_eq) / d ln(Im Q) exceeds this use the exact path
+_FAST_STEP = 2.5  # R sampled every 2.5 filter steps (0.25 in ln lambda) ...
+_FAST_TAPS = 16  # ... and brought back onto the filter's grid by 16-point Lagrange interpolation (in the weights)
+_FAST_N_CHEB = 6  # Chebyshev nodes (in lambda^2) for the sub-surface response at the smallest wavenumbers
+_FAST_BLOCK = 256  # models per block (the work arrays are about half as tall as the exact path's)
+_QUANT = 4.0  # block statistics rounded outwards to powers of 2^(1/4), so that block plans repeat (cache)
+
+
+def _round_down(v):
+    return 2.0 ** (math.floor(_QUANT * math.log2(v)) / _QUANT)
+
+
+def _round_up(v):
+    return 2.0 ** (math.ceil(_QUANT * math.log2(v)) / _QUANT)
+
+
+_FOLDED = {}  # (members, s_ref, windows, step, taps) -> (lam, weights, tails): see _fast_plan
+
+
+def _fold(g, a_min, a_max, a0_max, t0_min, rtol, step, taps):
+    """Nodes (lam) every ``step`` filter steps and per-coil weights on them: the exact plan's weights
+    on the filter grid times the ``taps``-point Lagrange interpolation from the nodes (node k at
+    filter index k * step) onto that grid. Depends on the statistics only through the windows."""
+    _, w_fine, tails, _, g_lo = _plan_for(g, a_min, a_max, a0_max, t0_min, rtol)
+    n_fine = w_fine.shape[1]
+    half = taps // 2
+    k_lo = math.floor(g_lo / step) - half
+    fold = np.zeros((n_fine, math.ceil((g_lo + n_fine - 1) / step) + half + 1 - k_lo))
+    pos = np.arange(g_lo, g_lo + n_fine) / step
+    k = np.floor(pos + 1e-9).astype(int)
+    frac = np.round(pos - k, 12)
+    for f in np.unique(frac):  # fine rows at the same offset from their nodes share the weights
+        rows = np.flatnonzero(frac == f)
+        if f < 1e-9:  # on a node
+            fold[rows, k[rows] - k_lo] = 1.0
+        else:
+            cols = (k[rows] - half + 1 - k_lo)[:, None] + np.arange(taps)
+            fold[rows[:, None], cols] = _lagrange_taps(float(f), taps)
+    weights = w_fine @ fold
+    used = np.flatnonzero(np.any(weights != 0.0, axis=0))
+    weights = np.ascontiguousarray(weights[:, used[0] : used[-1] + 1])
+    x0 = math.log(hankel_filter()[0][0])
+    lam = np.exp(x0 + 0.1 * step * np.arange(k_lo + used[0], k_lo + used[-1] + 1)) / g.s_ref
+    cols = np.array([k for k, _, _, _ in tails])
+    s2, t1, t3 = (np.array([t[i] for t in tails]) for i in (1, 2, 3))
+    tails = (cols, s2 * s2, t1, t3)
+    for arr in (lam, weights) + tails:
+        arr.setflags(write=False)
+    return lam, weights, tails
+
+
+@lru_cache(maxsize=1024)
+def _fast_plan(members, s_ref, a_min, a_max, a0_max, t0_min, rtol, step, taps, n_cheb):
+    """Coarse wavenumber grid and per-coil weights on it (refinement path), cached.
+
+    Nodes and weights from _fold (cached on the coils' filter windows, which many statistics
+    share), the Chebyshev interpolation in lambda^2 for the nodes below sqrt(a_min) (see
+    _reflection). Returns (lam, weights, tails, ln_e, m_low, cheb_lam, cmat), tails = (columns,
+    s^2, t1, t3) per member (see _coil_weights).
+    """
+    wins = [_coil_window(s, h, a_min, a_max, a0_max, t0_min, rtol) for _, _, s, h in members]
+    ln_e = max(w[2] for w in wins)
+    key = (members, s_ref, tuple(w[:2] for w in wins), step, taps)
+    folded = _FOLDED.get(key)
+    if folded is None:
+        g = _Group.__new__(_Group)
+        g.members, g.s_ref = list(members), s_ref
+        folded = _fold(g, a_min, a_max, a0_max, t0_min, rtol, step, taps)
+        if len(_FOLDED) >= 512:
+            _FOLDED.clear()
+        _FOLDED[key] = folded
+    lam, weights, tails = folded
+    m_low = int(np.searchsorted(lam, math.sqrt(_KAPPA * a_min), side="right"))
+    if m_low < n_cheb + 2:
+        m_low, cheb_lam, cmat = 0, lam[:0], None
+    else:
+        v_c = _KAPPA * a_min
+        nodes_c, cmat = _cheb_matrix(tuple((lam[:m_low] ** 2 / v_c).tolist()), n_cheb)
+        cheb_lam = np.sqrt(nodes_c * v_c)
+        cheb_lam.setflags(write=False)
+    return lam, weights, tails, ln_e, m_low, cheb_lam, cmat
+
+
+def _reflection_fast(a, thick, depth_min, lam, ln_e, h_min, m_low, cheb_lam, cmat):
+    """Im R (n, B) as ``_reflection`` computes it, on the refinement path's coarse grid.
+
+    Differences: the Chebyshev nodes come with the (cached) plan; exp(-2 gamma t) =
+    exp(-2 t Re gamma) (cos phi + i sin phi), phi = -2 t Im gamma, from sin and cos of phi/2 in
+    float32 (numpy vectorises those, not the complex exponential) combined in float64 as
+    sin phi = 2 s c and cos phi = 1 - 2 s^2 (absolute error ~1e-7 |phi|); the per-layer parts of
+    gamma use the layer's contiguous omega mu0 sigma; the recursion as P' = g_up S - g_lo D,
+    Q' = g_up S + g_lo D, S = Q + P e, D = Q - P e (3 complex products per interface, not 5).
+    """
+    b, n_layers = a.shape
+    n = lam.size
+    a_t = np.ascontiguousarray(a.T)  # (L, B): contiguous per layer
+    qa2 = 0.25 * a_t * a_t
+    ha = 0.5 * a_t
+
+    def gamma(j, qpp, hp, m, tr, ti):
+        """Re and Im of gamma_j on the first m rows: Re = sqrt(|lambda^2 + i a| / 2 + lambda^2 / 2)."""
+        g_r = tr[:m]
+        np.add(qpp[:m], qa2[j], out=g_r)
+        np.sqrt(g_r, out=g_r)
+        np.add(g_r, hp[:m], out=g_r)
+        np.sqrt(g_r, out=g_r)
+        np.divide(ha[j], g_r, out=ti[:m])
+
+    lam_c = lam[:, None]
+    num = np.empty((n, b), complex)  # lambda - gamma_0 and lambda + gamma_0: the air interface
+    den = np.empty((n, b), complex)
+
+    def air(rows, tr, ti):
+        lc = lam_c[rows]
+        np.subtract(lc, tr, out=num[rows].real)
+        np.negative(ti, out=num[rows].imag)
+        np.add(lc, tr, out=den[rows].real)
+        den[rows].imag = ti
+
+    if n_layers == 1 or m_low:  # gamma_0 on the rows that the recursion does not see
+        top = slice(0, n if n_layers == 1 else m_low)
+        p = lam_c[top] * lam_c[top]
+        tr, ti = np.empty((top.stop, b)), np.empty((top.stop, b))
+        gamma(0, 0.25 * p * p, 0.5 * p, top.stop, tr, ti)
+        air(top, tr, ti)
+    if n_layers == 1:
+        return np.ascontiguousarray((num / den).imag)
+
+    sub = np.r_[cheb_lam, lam[m_low:]]
+    n_nodes = cheb_lam.size
+    ns = sub.size
+    ps = (sub * sub)[:, None]
+    qpp, hp = np.empty((ns, b)), np.empty((ns, b))  # full rows: faster than broadcasting a column
+    qpp[...] = 0.25 * ps * ps
+    hp[...] = 0.5 * ps
+    prefix = [ns] + [int(np.searchsorted(sub, ln_e / (2.0 * (z + h_min)), side="right")) for z in depth_min]
+    shared = thick.ndim == 1
+    tr_lo, ti_lo = np.empty((ns, b)), np.empty((ns, b))
+    tr_up, ti_up = np.empty((ns, b)), np.empty((ns, b))
+    big_p = np.zeros((ns, b), complex)
+    big_q = np.ones((ns, b), complex)
+    cg_lo = np.empty((ns, b), complex)
+    cg_up = np.empty((ns, b), complex)
+    t_s = np.empty((ns, b), complex)
+    t_e = np.empty((ns, b), complex)
+    mag = np.empty((ns, b))
+    ph = np.empty((ns, b), np.float32)
+    s32 = np.empty((ns, b), np.float32)
+    c32 = np.empty((ns, b), np.float32)
+    wrk = np.empty((ns, b))
+
+    def decay(tr_j, ti_j, t, m):
+        """exp(-2 gamma_j t) on the first m rows (t: scalar or (B,)), into t_e."""
+        mg = mag[:m]
+        np.multiply(tr_j[:m], -2.0 * t, out=mg)
+        np.exp(mg, out=mg)  # |e|
+        phm = ph[:m]
+        np.multiply(ti_j[:m], -t, out=phm, casting="same_kind")  # half the phase, float32
+        sh = s32[:m]
+        ch = c32[:m]
+        np.sin(phm, out=sh)
+        np.cos(phm, out=ch)
+        w = wrk[:m]
+        np.multiply(mg, sh, out=w)
+        w *= 2.0  # 2 |e| sin(phi/2)
+        e = t_e[:m]
+        np.multiply(w, ch, out=e.imag)  # |e| sin(phi)
+        np.multiply(w, sh, out=w)  # |e| (1 - cos(phi)), accurate relative to itself
+        np.subtract(mg, w, out=e.real)
+        return e
+
+    # P/Q = R below the interface, updated as P' = g_up S - g_lo D, Q' = g_up S + g_lo D with
+    # S = Q + P e, D = Q - P e (= n Q + d P e, d Q + n P e of _reflection, d, n = g_up +- g_lo)
+    gamma(n_layers - 1, qpp, hp, prefix[n_layers - 1], tr_lo, ti_lo)
+    m = prefix[n_layers - 1]
+    cg_lo[:m].real = tr_lo[:m]
+    cg_lo[:m].imag = ti_lo[:m]
+    for j in range(n_layers - 1, 0, -1):  # interface between layer j-1 and j
+        m = prefix[j]
+        mu = prefix[j - 1]
+        gamma(j - 1, qpp, hp, mu, tr_up, ti_up)
+        gu = cg_up[:mu]
+        gu.real = tr_up[:mu]
+        gu.imag = ti_up[:mu]
+        if m > 0:
+            pm = big_p[:m]
+            qm = big_q[:m]
+            gu = cg_up[:m]
+            gl = cg_lo[:m]
+            if j == n_layers - 1:  # below is the half-space: R = (g_up - g_lo) / (g_up + g_lo)
+                np.subtract(gu, gl, out=pm)
+                np.add(gu, gl, out=qm)
+            else:
+                e = decay(tr_lo, ti_lo, thick[j] if shared else thick[:, j], m)
+                np.multiply(pm, e, out=e)  # X = P e
+                sm = t_s[:m]
+                np.add(qm, e, out=sm)  # S = Q + X
+                np.subtract(qm, e, out=qm)  # D = Q - X
+                np.multiply(qm, gl, out=qm)  # g_lo D
+                np.multiply(sm, gu, out=sm)  # g_up S
+                np.subtract(sm, qm, out=pm)
+                np.add(sm, qm, out=qm)
+                if (n_layers - 1 - j) % 8 == 0:
+                    sc = mag[:m]
+                    np.abs(qm.real, out=sc)
+                    sc += np.abs(qm.imag)
+                    pm /= sc
+                    qm /= sc
+        tr_lo, tr_up = tr_up, tr_lo
+        ti_lo, ti_up = ti_up, ti_lo
+        cg_lo, cg_up = cg_up, cg_lo
+    air(slice(m_low, n), tr_lo[n_nodes:], ti_lo[n_nodes:])  # gamma_0 from the recursion's last step
+    m1 = prefix[1]
+    s_sub = np.zeros((ns, b), complex)
+    if m1 > 0:
+        e = decay(tr_lo, ti_lo, thick[0] if shared else thick[:, 0], m1)
+        np.divide(big_p[:m1], big_q[:m1], out=s_sub[:m1])
+        s_sub[:m1] *= e
+    if m_low:
+        s_all = np.empty((n, b), complex)
+        s_all[:m_low] = cmat @ s_sub[:n_nodes]
+        s_all[m_low:] = s_sub[n_nodes:]
+    else:
+        s_all = s_sub
+    out = den * s_all
+    out += num
+    s_all *= num
+    s_all += den
+    out /= s_all
+    return np.ascontiguousarray(out.imag)
+
+
+def _block_quadrature_fast(ec, edges, groups, n_coils, rtol):
+    """Im(Q) (B, n_coils) for one block of models on the refinement path (see _block_quadrature)."""
+    b, n_layers = ec.shape
+    out = np.empty((b, n_coils))
+    thick = depth_min = t0_min = None
+    if n_layers > 1:
+        if edges.ndim == 1:
+            thick = np.diff(edges[:-1])
+            depth_min = edges[1:-1]
+            t0_min = float(thick[0])
+        else:
+            thick = np.diff(edges[:, :-1], axis=1)
+            depth_min = edges[:, 1:-1].min(axis=0)
+            t0_min = float(thick[:, 0].min())
+    for g in groups:
+        a = (g.omega * MU_0) * ec
+        # the plan from the block's statistics rounded outwards (a wider window), so that it repeats
+        key = (_round_down(float(a.min())), _round_up(float(a.max())), _round_up(float(a[:, 0].max())),
+               None if t0_min is None else _round_down(t0_min))
+        lam, weights, tails, ln_e, m_low, cheb_lam, cmat = _fast_plan(
+            tuple(g.members), g.s_ref, *key, rtol, _FAST_STEP, _FAST_TAPS, _FAST_N_CHEB)
+        im_r = _reflection_fast(a, thick, depth_min, lam, ln_e, g.h_min, m_low, cheb_lam, cmat)
+        cols, s2, t1, t3 = tails
+        y0 = a[:, :1] * s2  # (B, members): omega mu0 sigma_top s^2
+        out[:, cols] = (weights @ im_r).T + 0.25 * y0 * t1 - (5.0 / 64.0) * y0**3 * t3
+    return out
+
+
 def _block_quadrature(ec, edges, groups, n_coils, rtol):
     """Im(Q) (B, n_coils) for one block of models (ec (B, L) S/m, edges (L+1,) or (B, L+1))."""
     b, n_layers = ec.shape
@@ -372,24 +670,50 @@ def _auto_threads(threads):
     return max(int(threads), 1)
 
 
-def quadrature(ec, edges, coils, chunk_size=BLOCK, rtol=DEFAULT_RTOL, threads=None):
+def fast_path_mask(ec, coils):
+    """(N,) bool: the models the refinement path (fast=True) computes itself, i.e. those with
+    max_j omega mu0 sigma_j s^2 <= FAST_Y_MAX over layers and coils; the others go the exact path."""
+    k = max(2.0 * math.pi * c.frequency * MU_0 * c.coil_spacing**2 for c in coils)
+    return np.asarray(ec, dtype=float).max(axis=1) * k <= FAST_Y_MAX
+
+
+def quadrature(ec, edges, coils, chunk_size=BLOCK, rtol=DEFAULT_RTOL, threads=None, fast=False):
     """Im(Hs/Hp) (N, n_coils) of layered models by the full solution (EMagPy ``getQ2``).
 
     ec (N, L) S/m and edges (L+1,) or (N, L+1) m, already validated (see forward._check_models);
-    coils: sequence of instruments.Coil.
+    coils: sequence of instruments.Coil. chunk_size: models per block, at most 128 (on the fast
+    path 256 unless chunk_size < 128: its work arrays are half as tall). fast: the refinement path
+    (module docstring) for the models of ``fast_path_mask``, the exact path for the others; its
+    window tolerance is max(rtol, FAST_RTOL).
     """
     ec = np.asarray(ec, dtype=float)
     edges = np.asarray(edges, dtype=float)
     n = ec.shape[0]
+    if fast:
+        ok = fast_path_mask(ec, coils) if n else np.ones(0, bool)
+        if not ok.all():
+            out = np.empty((n, len(coils)))
+            for mask, f in ((ok, True), (~ok, False)):
+                idx = np.flatnonzero(mask)
+                if idx.size:
+                    e = edges if edges.ndim == 1 else edges[idx]
+                    out[idx] = quadrature(ec[idx], e, coils, chunk_size, rtol, threads, fast=f)
+            return out
+        rtol = max(rtol, FAST_RTOL)
     groups = _groups(coils)
     block = max(1, min(int(chunk_size), BLOCK))
+    if fast and block == BLOCK:
+        block = _FAST_BLOCK
     starts = list(range(0, n, block))
     out = np.empty((n, len(coils)))
 
     def run(i0):
         i1 = min(i0 + block, n)
         e = edges if edges.ndim == 1 else edges[i0:i1]
-        out[i0:i1] = _block_quadrature(ec[i0:i1], e, groups, len(coils), rtol)
+        if fast:
+            out[i0:i1] = _block_quadrature_fast(ec[i0:i1], e, groups, len(coils), rtol)
+        else:
+            out[i0:i1] = _block_quadrature(ec[i0:i1], e, groups, len(coils), rtol)
 
     threads = min(_auto_threads(threads), len(starts))
     if threads <= 1:
@@ -575,19 +899,47 @@ def _fseq(imq, coils):
     return out
 
 
-def fs_eca(ec, edges, coils, model="FSlin", chunk_size=BLOCK, rtol=DEFAULT_RTOL, threads=None):
-    """ECa (N, n_coils) in S/m by EMagPy's 'FSlin' or 'FSeq' (inputs already validated)."""
+def _fseq_gain(imq, eca, coils):
+    """d ln(sigma_eq) / d ln(Im Q) (N, n_coils): how much FSeq magnifies a relative error of Im Q."""
+    gain = np.full(imq.shape, np.inf)
+    for k, c in enumerate(coils):
+        y = eca[:, k] * (2.0 * math.pi * c.frequency * MU_0 * c.coil_spacing**2)
+        ok = np.isfinite(y) & (y > 0)
+        if ok.any():
+            fn = _prp_g_and_slope if c.orientation == "PRP" else (lambda yy, o=c.orientation: _hom_g_and_slope(o, yy))
+            _, slope = fn(y[ok])
+            with np.errstate(divide="ignore", invalid="ignore"):
+                gain[ok, k] = np.abs(imq[ok, k] / (y[ok] * slope))
+    return np.where(np.isfinite(gain), gain, np.inf)
+
+
+def fs_eca(ec, edges, coils, model="FSlin", chunk_size=BLOCK, rtol=DEFAULT_RTOL, threads=None, fast=False):
+    """ECa (N, n_coils) in S/m by EMagPy's 'FSlin' or 'FSeq' (inputs already validated).
+
+    fast: the refinement path (module docstring). For FSeq, models whose equivalent conductivity
+    would magnify the fast path's error of Im Q more than FAST_FSEQ_GAIN_MAX times (near the top of
+    the half-space's Im Q, or no equivalent half-space at all) are recomputed by the exact path.
+    """
     if model not in FS_MODELS:
         raise ValueError(f"Unknown full-solution model {model!r}: use one of {FS_MODELS}.")
-    imq = quadrature(ec, edges, coils, chunk_size=chunk_size, rtol=rtol, threads=threads)
+    imq = quadrature(ec, edges, coils, chunk_size=chunk_size, rtol=rtol, threads=threads, fast=fast)
     if model == "FSlin":
         return q_to_eca(imq, coils)
-    return _fseq(imq, coils)
+    out = _fseq(imq, coils)
+    if fast:
+        redo = np.flatnonzero((_fseq_gain(imq, out, coils) > FAST_FSEQ_GAIN_MAX).any(axis=1))
+        if redo.size:
+            edges = np.asarray(edges, dtype=float)
+            e = edges if edges.ndim == 1 else edges[redo]
+            imq_exact = quadrature(np.asarray(ec, dtype=float)[redo], e, coils, chunk_size=chunk_size, rtol=rtol,
+                                   threads=threads)
+            out[redo] = _fseq(imq_exact, coils)
+    return out
 
 
-def forward_fs(ec, edges, coils, model="FSlin", chunk_size=BLOCK, rtol=DEFAULT_RTOL, threads=None):
+def forward_fs(ec, edges, coils, model="FSlin", chunk_size=BLOCK, rtol=DEFAULT_RTOL, threads=None, fast=False):
     """Alias used by forward.forward_eca."""
-    return fs_eca(ec, edges, coils, model=model, chunk_size=chunk_size, rtol=rtol, threads=threads)
+    return fs_eca(ec, edges, coils, model=model, chunk_size=chunk_size, rtol=rtol, threads=threads, fast=fast)
 
 
 # Anderson (1979) 801-point J0/J1 Hankel filter, columns: abscissa x_i, weight J0, weight J1.

@@ -85,6 +85,7 @@ class SurveyPrediction:
     warnings: list = field(default_factory=list)
     skipped_implausible: int = 0  # points with an ECa above MAX_PLAUSIBLE_ECA_MS_M
     n_inverted: int = 0  # refined points whose model came from the inversion without the network
+    n_lateral_pairs: int = 0  # neighbour pairs coupled by the lateral constraints
 
     @property
     def n_used(self) -> int:
@@ -167,6 +168,19 @@ def refinement_settings(model, forward_model: str, method: str):
         else INVERT_PRIOR_WEIGHT,
         n_iter=int(stored.get("n_iter") or base.n_iter) if method == "refine" else INVERT_ITERATIONS,
         bounds_S_m=base.bounds_S_m)  # physics may go where the network cannot: physical bounds only
+
+
+def _line_blocks(n: int, pairs, n_blocks: int) -> list:
+    """[lo, hi) index ranges that cut n soundings into about n_blocks blocks without cutting a
+    line: pairs (E, 2) link consecutive soundings (i, i + 1), and a block ends only where no pair
+    links i - 1 and i."""
+    linked = np.zeros(max(n - 1, 0), dtype=bool)
+    linked[np.asarray(pairs, dtype=np.int64).reshape(-1, 2)[:, 0]] = True
+    starts = np.r_[0, np.flatnonzero(~linked) + 1]  # where a line (or a lone sounding) begins
+    cuts = np.unique(starts[np.searchsorted(starts, np.linspace(0, n, n_blocks + 1)[1:-1])
+                            .clip(0, len(starts) - 1)])
+    edges = np.unique(np.r_[0, cuts, n])
+    return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:]) if b > a]
 
 
 #: A refined model whose misfit stays above this many times the noise is also inverted without the
@@ -393,7 +407,7 @@ def predict_survey(model, eca_mS_m, nonpositive: str = "drop", forward_model: st
         misfit[at] = data_misfit_pct(eca[at], ec_fine[at], edges, coils, forward_model)
     net_misfit = None
     failed = np.zeros(len(eca), dtype=bool)
-    n_fallback = 0
+    n_fallback = n_pairs = 0
     if method != "network":
         from .inversion import homogeneous_start, line_neighbours, pair_weights, refine, refine_lateral
 
@@ -404,13 +418,19 @@ def predict_survey(model, eca_mS_m, nonpositive: str = "drop", forward_model: st
         pos = None if xy is None else np.asarray(xy, dtype=float)[used]
         for at, coils in groups:
             if lateral_smoothing > 0 and pos is not None:
-                pairs = line_neighbours(pos[at, 0], pos[at, 1], neighbour_distance_m)
-                out = refine_lateral(eca[at], start[at], edges, coils, pairs, lateral_smoothing, settings,
-                                     weights=pair_weights(pos[at, 0], pos[at, 1], pairs))
-                refined[at], misfit[at] = out.ec, out.misfit_pct
-                done += int(np.sum(at))
-                if progress is not None:
-                    progress(done / len(eca))
+                idx = np.flatnonzero(at)
+                pairs = line_neighbours(pos[idx, 0], pos[idx, 1], neighbour_distance_m)  # (i, i + 1) in idx
+                n_pairs += len(pairs)
+                # lines do not interact: solve them in blocks of whole lines (progress, Cancel, smaller systems)
+                for lo, hi in _line_blocks(len(idx), pairs, max(1, min(10, len(idx) // 2000))):
+                    sub = pairs[(pairs[:, 0] >= lo) & (pairs[:, 0] < hi)] - lo
+                    rows = idx[lo:hi]
+                    out = refine_lateral(eca[rows], start[rows], edges, coils, sub, lateral_smoothing, settings,
+                                         weights=pair_weights(pos[rows, 0], pos[rows, 1], sub))
+                    refined[rows], misfit[rows] = out.ec, out.misfit_pct
+                    done += len(rows)
+                    if progress is not None:
+                        progress(done / len(eca))
                 continue
             # soundings are refined independently: in blocks, to report progress (≥ 10 steps)
             idx = np.flatnonzero(at)
@@ -461,4 +481,4 @@ def predict_survey(model, eca_mS_m, nonpositive: str = "drop", forward_model: st
     return SurveyPrediction(used, int(missing.sum()), int(nonpos.sum()), ec_mS_m, result.ec_std_log10, hs,
                             misfit, np.asarray(result.extrapolated, bool), result.ood_score,
                             np.asarray(result.n_floored), forward_model, fields, values, warnings,
-                            int(implausible.sum()), n_fallback)
+                            int(implausible.sum()), n_fallback, n_pairs)

@@ -280,6 +280,10 @@ class PredictECAlgorithm(EmiAIAlgorithm):
                                   progress=self._progress(feedback, 35.0, 35.0))
         except ValueError as err:
             raise self.fail(f"{err} (ECa fields: {', '.join(eca_fields)})") from None
+        if lateral > 0 and method != "network":
+            feedback.pushInfo(f"Lateral constraints: {pred.n_lateral_pairs} pair(s) of consecutive points at most "
+                              f"{self.parameterAsDouble(parameters, self.NEIGHBOUR_DISTANCE, context):g} m apart "
+                              f"refined together (LATERAL {lateral:g}; 0 = each point on its own).")
         for warning in pred.warnings:
             feedback.pushWarning(warning)
         if not pred.used.any():
