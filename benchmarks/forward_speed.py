@@ -13,6 +13,7 @@ is the full solution's refinement path (emiai_core.fullsolution, 1e-4 relative),
 and against the same EMagPy FSlin measurement, with its max relative difference to the exact path.
 Both single-threaded for the ratio; the emiai_core full solution also with its default threads.
 Times are wall-clock and CPU (process) time: the CPU ratio is the robust one on a shared machine.
+OPENBLAS_NUM_THREADS is set to 1 (unless given) so that idle BLAS threads do not inflate CPU time.
 """
 from __future__ import annotations
 
@@ -27,7 +28,10 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
+# single-threaded BLAS for both sides: OpenBLAS's idle threads otherwise spin and inflate the CPU times
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))

@@ -50,37 +50,69 @@ wavenumber-major cache-sized blocks of models; blocks spread over threads (numpy
 
 Refinement path (``fast=True`` in quadrature, fs_eca, forward_fs and forward.forward_eca), for the
 Levenberg-Marquardt refinement, which needs ~1e-4 relative (data noise 3 %): ECa within 1e-4
-relative of the exact path above, measured max 2.3e-5 over 240,000 random model-coil pairs (all
-presets, h 0-1 m, 4-30 layers, EC 1e-4-10 S/m, layers 1 cm-3 m; 3.6e-5 down to 1e-9 S/m) and
-6e-6 on the EMagPy golden models, FSlin and FSeq; tests/test_fullsolution_fast.py checks the 1e-4.
-About 4.5x faster than the exact path (12 layers x 6 CMD-MiniExplorer coils, one thread: ~6.5 vs
-~29.5 us per model; see the refinement-path row of benchmarks/forward_speed.py). The same filter,
-windows, tail and recursion, with:
+relative of the exact path above. Measured max, FSlin (FSeq up to 20 % more): 5.6e-6 on the
+EMagPy golden models; 1.4e-5 on the random extremes of tests/test_fullsolution_fast.py; 2.8e-5
+over 140,000 random model-coil pairs (all presets, h 0-1 m, 4-30 layers, EC 1e-4-10 S/m, layers
+1 cm-3 m), 2.5e-5 down to 1e-9 S/m, 2.6e-5 for layers of 1 mm-10 cm (0.01-10 S/m); 6e-7 on the
+TU Wien training set (22,480 models); all as before the float32 recursion below, except 6e-7
+instead of 5e-7 on the training set. tests/test_fullsolution_fast.py checks the 1e-4. About 6.5x
+faster than the exact path (12 layers x 6 CMD-MiniExplorer coils, training-set EC, one thread:
+~4.6 vs ~29.5 us per model; see the refinement-path row of benchmarks/forward_speed.py). The same
+filter, windows, tail and recursion, with:
 
 * R sampled every 2.5 filter steps (0.25 in ln lambda) instead of every step, brought back onto the
   filter's 0.1 grid by 16-point Lagrange interpolation folded into the per-coil weights (as for the
   other coil spacings). The limit is R's smoothness in ln lambda: branch points at lambda^2 =
-  -i omega mu0 sigma_j lie pi/4 off the real ln lambda axis, and exp(-2 lambda z) varies fast in
-  ln lambda where 2 lambda z is a few; step 0.3 gave 4e-4, more taps than 16 do not help;
-* window tolerance FAST_RTOL = 1e-6 instead of 1e-9, 6 instead of 12 Chebyshev nodes;
-* exp(-2 gamma t) as |e| (cos phi + i sin phi) with sin and cos of phi/2 in float32 (numpy
-  vectorises them, not the complex exponential, which was 2/3 of the time) and
-  cos phi = 1 - 2 sin^2(phi/2), sin phi = 2 sin(phi/2) cos(phi/2) in float64 (error ~1e-7 phi, not
-  1e-7: plain float32 cos/sin gave up to 1.3e-4); everything else in float64 (float32 in gamma gave
-  5e-5); the recursion with 3 complex products per interface instead of 5; gamma_0 of the
-  recursion's last step reused for the air interface;
-* blocks of 256 models; per-block plans (nodes, weights) cached on the block's statistics rounded
-  outwards to powers of 2^(1/4), the weights (~0.4 ms to make) on the coils' filter windows;
+  -i omega mu0 sigma_j lie pi/4 off the real ln lambda axis (local interpolation error ~exp(-pi
+  (pi/4) / step)), and exp(-2 lambda z) varies fast in ln lambda where 2 lambda z is a few (it is
+  bounded only for |Im ln lambda| < pi/2); step 0.3 gave 4e-4, more taps than 16 do not help, and
+  so do not non-uniform nodes: 0.3-0.35 near the branch points (0.5 ln(omega mu0 sigma) +- 1) gave
+  1e-4-8e-4, 0.4-0.5 above them 1e-3-1e-2 (the 16-tap stencils span 4+ units of ln lambda);
+* window tolerance FAST_RTOL = 1e-6 instead of 1e-9; 5 instead of 12 Chebyshev nodes, for
+  lambda^2 < 0.8 (not 1) min omega mu0 sigma (half a recursion row fewer than 6 nodes below 1.0, as
+  accurate; 4 nodes gave up to 4e-5 on random models with thin layers);
+* the recursion in a form without the cancellation in g_up - g_lo: r = (g_up - g_lo) / (g_up + g_lo)
+  = i (a_up - a_lo) / d^2, d = g_up + g_lo, a = omega mu0 sigma, and R' = (r + R e) / (1 + r R e)
+  as P' = i da Q + d^2 P e, Q' = d^2 Q + i da P e (no division);
+* below the second layer (interfaces 2 .. L-1) in float32 / complex64 (numpy runs those 2-3x
+  faster, sqrt 3x): gamma (the third layer's from float64: it halved the error there), exp(-2 gamma
+  t) from float32 exp, cos and sin (exponent clipped at -40: no subnormal numbers), P and Q rescaled
+  every 3 interfaces. Interface 1 and the air interface stay in float64 (with interface 1 in
+  float32 too: 3.8e-5 on random extremes, thin conductive top layers magnify its errors), there
+  exp(-2 gamma t) = |e| (cos phi + i sin phi) from float32 sin and cos of phi/2, sin phi = 2 s c,
+  1 - cos phi = 2 s^2 (relative error ~1e-7 each; the complex exponential was 2/3 of the time).
+  float32 stays within 5e-6 of float64 (measured on 1,400 blocks of random models, EC spanning
+  0.3-3 decades, layers from 1 mm) where a block's largest / smallest conductivity is <=
+  FAST_F32_CONTRAST = 1e3 (at 1e4 up to 3e-4, at 1e10 1.5e-3: r near +-1 carries its information in
+  1 - |r| ~ contrast^-1/2) and no thin layer lies between strong reflections, _resonance(lambda =
+  1 / largest spacing) <= FAST_F32_RESONANCE = 1 (a stack of 1-35 mm layers of 0.015-5.6 S/m gave
+  7e-5); other blocks run the same recursion in float64 (as fast as before: ~8 us per model for EC
+  1e-4-1 S/m); the training set (contrast <= 220, resonance <= 0.35) runs in float32;
+* the air interface as (num Q + den P e) / (den Q + num P e) (no P / Q), in real arithmetic where
+  nothing below the top layer is seen;
+* blocks of 512 models with work arrays reused from block to block (one set per thread and call:
+  fresh pages from the allocator on every block doubled the time of 512-model blocks);
+  per-block plans (nodes, weights) cached on the block's statistics rounded outwards to powers of
+  2^(1/4), the weights (~0.4 ms to make) on the coils' filter windows, widened to multiples of 5
+  filter steps (4x fewer to make: plans ~0.1 us per model of a first call on the training set);
 * fall-back to the exact path, per model: where omega mu0 sigma s^2 > FAST_Y_MAX = 2 for any layer
   and coil (large induction numbers: errors grow to 1e-3 and beyond), and, for FSeq (fast Im Q, then
   the same equivalent-conductivity step), where the equivalent conductivity magnifies a relative
   error of Im Q more than FAST_FSEQ_GAIN_MAX = 2 times (near the top of the half-space's Im Q) or
   does not exist.
+
+Tried on the refinement path without gain: a cut of interface j at its own conductivity jump instead
+of a_max / a_min (3 % fewer rows, but 6e-5 for thin layers: the jump does not bound a stack's
+reflection); dropping the nodes with negligible weights (5 of 65, no measurable time); real
+arithmetic for d = g_up + g_lo (strided float32 writes are 2x slower than the complex add); plain
+float32 for everything (3.8e-5 on random extremes, 1.5e-3 at contrasts of 1e10); blocks of 1024
+(within the noise of 512).
 """
 from __future__ import annotations
 
 import math
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
@@ -136,6 +168,7 @@ class _Group:
         self.omega = 2.0 * math.pi * self.f
         self.members = members  # list of (column index, orientation, spacing, height)
         self.h_min = min(m[3] for m in members)
+        self.s_max = max(m[2] for m in members)
         spacings = [m[2] for m in members]
         # the wavenumber grid is the filter's own grid for the most common spacing (exact for it)
         self.s_ref = max(sorted(set(spacings)), key=spacings.count)
@@ -197,14 +230,16 @@ def _plan(g: _Group, a, t0_min, rtol):
     return _plan_for(g, a_min, a_max, a0_max, t0_min, rtol)[:4]
 
 
-def _plan_for(g: _Group, a_min, a_max, a0_max, t0_min, rtol):
+def _plan_for(g: _Group, a_min, a_max, a0_max, t0_min, rtol, windows=None):
     """_plan from the block's smallest/largest omega mu0 sigma and largest top-layer one; also the
-    filter index of the first grid point."""
+    filter index of the first grid point. windows: (lo, hi) per member instead of _coil_window's."""
     ln_s_ref = math.log(g.s_ref)
     rows = []  # (column, s, weights by grid index offset, lo_grid_index, hi)
     g_lo, g_hi, ln_e_max = 10**9, -(10**9), 0.0
-    for k, orientation, s, h in g.members:
+    for i, (k, orientation, s, h) in enumerate(g.members):
         lo, hi, ln_e = _coil_window(s, h, a_min, a_max, a0_max, t0_min, rtol)
+        if windows is not None:
+            lo, hi = windows[i]
         ln_e_max = max(ln_e_max, ln_e)
         v = _coil_weights(orientation, h / s)[0][lo:hi]
         shift = (ln_s_ref - math.log(s)) / 0.1  # x_i / s = x_{i + shift} / s_ref
@@ -382,9 +417,13 @@ FAST_Y_MAX = 2.0  # models with max omega mu0 sigma s^2 (over layers and coils) 
 FAST_FSEQ_GAIN_MAX = 2.0  # FSeq: models whose d ln(sigma_eq) / d ln(Im Q) exceeds this use the exact path
 _FAST_STEP = 2.5  # R sampled every 2.5 filter steps (0.25 in ln lambda) ...
 _FAST_TAPS = 16  # ... and brought back onto the filter's grid by 16-point Lagrange interpolation (in the weights)
-_FAST_N_CHEB = 6  # Chebyshev nodes (in lambda^2) for the sub-surface response at the smallest wavenumbers
-_FAST_BLOCK = 256  # models per block (the work arrays are about half as tall as the exact path's)
+_FAST_N_CHEB = 5  # Chebyshev nodes (in lambda^2) for the sub-surface response at the smallest wavenumbers ...
+_FAST_KAPPA = 0.8  # ... lambda^2 < _FAST_KAPPA * min(omega mu0 sigma)
+_FAST_BLOCK = 512  # models per block (work arrays reused from block to block: see _work)
+FAST_F32_CONTRAST = 1e3  # float64 recursion for blocks whose largest / smallest conductivity exceeds this ...
+FAST_F32_RESONANCE = 1.0  # ... or with a thin layer between strong reflections (see _resonance) above this
 _QUANT = 4.0  # block statistics rounded outwards to powers of 2^(1/4), so that block plans repeat (cache)
+_WIN_ROUND = 5  # filter windows of the refinement path widened to multiples of 5 filter steps
 
 
 def _round_down(v):
@@ -398,11 +437,11 @@ def _round_up(v):
 _FOLDED = {}  # (members, s_ref, windows, step, taps) -> (lam, weights, tails): see _fast_plan
 
 
-def _fold(g, a_min, a_max, a0_max, t0_min, rtol, step, taps):
+def _fold(g, a_min, a_max, a0_max, t0_min, rtol, step, taps, windows):
     """Nodes (lam) every ``step`` filter steps and per-coil weights on them: the exact plan's weights
-    on the filter grid times the ``taps``-point Lagrange interpolation from the nodes (node k at
-    filter index k * step) onto that grid. Depends on the statistics only through the windows."""
-    _, w_fine, tails, _, g_lo = _plan_for(g, a_min, a_max, a0_max, t0_min, rtol)
+    on the filter windows ``windows`` times the ``taps``-point Lagrange interpolation from the nodes
+    (node k at filter index k * step) onto that grid."""
+    _, w_fine, tails, _, g_lo = _plan_for(g, a_min, a_max, a0_max, t0_min, rtol, windows)
     n_fine = w_fine.shape[1]
     half = taps // 2
     k_lo = math.floor(g_lo / step) - half
@@ -441,97 +480,122 @@ def _fast_plan(members, s_ref, a_min, a_max, a0_max, t0_min, rtol, step, taps, n
     """
     wins = [_coil_window(s, h, a_min, a_max, a0_max, t0_min, rtol) for _, _, s, h in members]
     ln_e = max(w[2] for w in wins)
-    key = (members, s_ref, tuple(w[:2] for w in wins), step, taps)
+    # windows widened to multiples of _WIN_ROUND filter steps: 4x fewer distinct folds to make
+    q = _WIN_ROUND
+    wins = tuple((q * (lo // q), min(q * -(-hi // q), _N_FILTER)) for lo, hi, _ in wins)
+    key = (members, s_ref, wins, step, taps)
     folded = _FOLDED.get(key)
     if folded is None:
         g = _Group.__new__(_Group)
         g.members, g.s_ref = list(members), s_ref
-        folded = _fold(g, a_min, a_max, a0_max, t0_min, rtol, step, taps)
+        folded = _fold(g, a_min, a_max, a0_max, t0_min, rtol, step, taps, wins)
         if len(_FOLDED) >= 512:
             _FOLDED.clear()
         _FOLDED[key] = folded
     lam, weights, tails = folded
-    m_low = int(np.searchsorted(lam, math.sqrt(_KAPPA * a_min), side="right"))
+    m_low = int(np.searchsorted(lam, math.sqrt(_FAST_KAPPA * a_min), side="right"))
     if m_low < n_cheb + 2:
         m_low, cheb_lam, cmat = 0, lam[:0], None
     else:
-        v_c = _KAPPA * a_min
+        v_c = _FAST_KAPPA * a_min
         nodes_c, cmat = _cheb_matrix(tuple((lam[:m_low] ** 2 / v_c).tolist()), n_cheb)
         cheb_lam = np.sqrt(nodes_c * v_c)
         cheb_lam.setflags(write=False)
     return lam, weights, tails, ln_e, m_low, cheb_lam, cmat
 
 
-def _reflection_fast(a, thick, depth_min, lam, ln_e, h_min, m_low, cheb_lam, cmat):
+def _work(ws, key, rows, cols, dtype=np.float64):
+    """Work array ``key`` of shape (rows, cols) from the workspace ``ws`` (a dict, one per thread and
+    quadrature call), contents undefined: reused from block to block, which spares the allocator's
+    fresh pages on every block (512-model blocks took twice as long without)."""
+    size = rows * cols
+    buf = ws.get((key, dtype))
+    if buf is None or buf.size < size:
+        buf = ws[(key, dtype)] = np.empty(size, dtype)
+    return buf[:size].reshape(rows, cols)
+
+
+def _air_im(m2l, tr, ti, dst, tmp):
+    """Im R0 where nothing below the top layer is seen: Im((lambda - g) / (lambda + g)) =
+    -2 lambda Im g / ((lambda + Re g)^2 + (Im g)^2); m2l = -2 lambda (column), g = gamma_0."""
+    np.subtract(tr, 0.5 * m2l, out=tmp)
+    np.multiply(tmp, tmp, out=tmp)
+    np.multiply(ti, ti, out=dst)
+    tmp += dst
+    np.multiply(ti, m2l, out=dst)
+    np.divide(dst, tmp, out=dst)
+
+
+_F32 = np.float32
+_C64 = np.complex64
+_FAST_NORM_EVERY = 3  # float32 recursion: P and Q rescaled every 3 interfaces (|g_up + g_lo|^2 per step)
+_FAST_EXP_MIN = -40.0  # float32 exp(-2 t Re gamma) clipped here (e^-40 ~ 4e-18: no subnormal numbers)
+
+
+def _reflection_fast(a, thick, depth_min, lam, ln_e, h_min, m_low, cheb_lam, cmat, single, ws):
     """Im R (n, B) as ``_reflection`` computes it, on the refinement path's coarse grid.
 
-    Differences: the Chebyshev nodes come with the (cached) plan; exp(-2 gamma t) =
-    exp(-2 t Re gamma) (cos phi + i sin phi), phi = -2 t Im gamma, from sin and cos of phi/2 in
-    float32 (numpy vectorises those, not the complex exponential) combined in float64 as
-    sin phi = 2 s c and cos phi = 1 - 2 s^2 (absolute error ~1e-7 |phi|); the per-layer parts of
-    gamma use the layer's contiguous omega mu0 sigma; the recursion as P' = g_up S - g_lo D,
-    Q' = g_up S + g_lo D, S = Q + P e, D = Q - P e (3 complex products per interface, not 5).
+    Differences (module docstring): the Chebyshev nodes come with the (cached) plan; the recursion
+    as P' = i da Q + d^2 P e, Q' = d^2 Q + i da P e, d = g_up + g_lo, da = a_up - a_lo (R' = (r + R e)
+    / (1 + r R e), r = (g_up - g_lo) / d = i da / d^2: no cancellation in g_up - g_lo); interfaces
+    2 .. L-1 in float32 / complex64 if ``single`` (else float64), rescaled every _FAST_NORM_EVERY
+    interfaces; interface 1 and the air interface in float64, where exp(-2 gamma t) =
+    |e| (cos phi + i sin phi) comes from float32 sin and cos of phi/2 (sin phi = 2 s c,
+    1 - cos phi = 2 s^2, then float64); the air interface as (num Q + den P e) / (den Q + num P e)
+    (no P / Q), in real arithmetic where nothing below is seen; work arrays from ``ws`` (_work).
     """
     b, n_layers = a.shape
     n = lam.size
     a_t = np.ascontiguousarray(a.T)  # (L, B): contiguous per layer
     qa2 = 0.25 * a_t * a_t
     ha = 0.5 * a_t
+    im_r = np.empty((n, b))
 
-    def gamma(j, qpp, hp, m, tr, ti):
+    def gamma(j, qpp, hp, m, tr, ti, q_a2=qa2, h_a=ha):
         """Re and Im of gamma_j on the first m rows: Re = sqrt(|lambda^2 + i a| / 2 + lambda^2 / 2)."""
         g_r = tr[:m]
-        np.add(qpp[:m], qa2[j], out=g_r)
+        np.add(qpp[:m], q_a2[j], out=g_r)
         np.sqrt(g_r, out=g_r)
         np.add(g_r, hp[:m], out=g_r)
         np.sqrt(g_r, out=g_r)
-        np.divide(ha[j], g_r, out=ti[:m])
+        np.divide(h_a[j], g_r, out=ti[:m])
 
-    lam_c = lam[:, None]
-    num = np.empty((n, b), complex)  # lambda - gamma_0 and lambda + gamma_0: the air interface
-    den = np.empty((n, b), complex)
+    def powers(name, lam_rows, dtype=np.float64):
+        """lambda^4 / 4 and lambda^2 / 2 as full (rows, B) arrays (faster than broadcast columns),
+        kept from the previous block if it had the same plan (the same node arrays) and size."""
+        qpp, hp = _work(ws, name + "q", lam_rows.size, b, dtype), _work(ws, name + "h", lam_rows.size, b, dtype)
+        old = ws.get(name)
+        if old is None or old[0] is not lam or old[1] is not cheb_lam or old[2:] != (m_low, b):
+            p = lam_rows[:, None] ** 2
+            qpp[...] = 0.25 * p * p
+            hp[...] = 0.5 * p
+            ws[name] = (lam, cheb_lam, m_low, b)
+        return qpp, hp
 
-    def air(rows, tr, ti):
-        lc = lam_c[rows]
-        np.subtract(lc, tr, out=num[rows].real)
-        np.negative(ti, out=num[rows].imag)
-        np.add(lc, tr, out=den[rows].real)
-        den[rows].imag = ti
-
-    if n_layers == 1 or m_low:  # gamma_0 on the rows that the recursion does not see
-        top = slice(0, n if n_layers == 1 else m_low)
-        p = lam_c[top] * lam_c[top]
-        tr, ti = np.empty((top.stop, b)), np.empty((top.stop, b))
-        gamma(0, 0.25 * p * p, 0.5 * p, top.stop, tr, ti)
-        air(top, tr, ti)
-    if n_layers == 1:
-        return np.ascontiguousarray((num / den).imag)
+    top = n if n_layers == 1 else m_low
+    if top:  # gamma_0 on the rows that the recursion does not see
+        tr0, ti0 = _work(ws, "tr0", top, b), _work(ws, "ti0", top, b)
+        gamma(0, *powers("p0", lam[:top]), top, tr0, ti0)
+        if n_layers == 1:
+            _air_im(-2.0 * lam[:, None], tr0, ti0, im_r, _work(ws, "air", n, b))
+            return im_r
 
     sub = np.r_[cheb_lam, lam[m_low:]]
     n_nodes = cheb_lam.size
     ns = sub.size
-    ps = (sub * sub)[:, None]
-    qpp, hp = np.empty((ns, b)), np.empty((ns, b))  # full rows: faster than broadcasting a column
-    qpp[...] = 0.25 * ps * ps
-    hp[...] = 0.5 * ps
-    prefix = [ns] + [int(np.searchsorted(sub, ln_e / (2.0 * (z + h_min)), side="right")) for z in depth_min]
+    qpp, hp = powers("ps", sub)
+    prefix = np.searchsorted(sub, ln_e / (2.0 * (np.asarray(depth_min) + h_min)), side="right")
+    prefix = [ns] + np.maximum.accumulate(prefix[::-1])[::-1].tolist()  # a deeper interface seen: all above too
+    tt = -2.0 * thick  # (L-1,) or (B, L-1)
     shared = thick.ndim == 1
-    tr_lo, ti_lo = np.empty((ns, b)), np.empty((ns, b))
-    tr_up, ti_up = np.empty((ns, b)), np.empty((ns, b))
-    big_p = np.zeros((ns, b), complex)
-    big_q = np.ones((ns, b), complex)
-    cg_lo = np.empty((ns, b), complex)
-    cg_up = np.empty((ns, b), complex)
-    t_s = np.empty((ns, b), complex)
-    t_e = np.empty((ns, b), complex)
-    mag = np.empty((ns, b))
-    ph = np.empty((ns, b), np.float32)
-    s32 = np.empty((ns, b), np.float32)
-    c32 = np.empty((ns, b), np.float32)
-    wrk = np.empty((ns, b))
+    m1 = prefix[1]
+    big_p, big_q = _work(ws, "P", ns, b, complex), _work(ws, "Q", ns, b, complex)
+    t_e, t_x = _work(ws, "E", ns, b, complex), _work(ws, "X", ns, b, complex)
+    mag, wrk = _work(ws, "mag", ns, b), _work(ws, "wrk", ns, b)
+    ph, s32, c32 = (_work(ws, k, ns, b, _F32) for k in ("ph", "s32", "c32"))
 
     def decay(tr_j, ti_j, t, m):
-        """exp(-2 gamma_j t) on the first m rows (t: scalar or (B,)), into t_e."""
+        """exp(-2 gamma_j t) on the first m rows (t: scalar or (B,)), float64, into t_e."""
         mg = mag[:m]
         np.multiply(tr_j[:m], -2.0 * t, out=mg)
         np.exp(mg, out=mg)  # |e|
@@ -541,77 +605,206 @@ def _reflection_fast(a, thick, depth_min, lam, ln_e, h_min, m_low, cheb_lam, cma
         ch = c32[:m]
         np.sin(phm, out=sh)
         np.cos(phm, out=ch)
+        np.add(sh, sh, out=phm)
+        np.multiply(phm, ch, out=ch)  # sin phi
+        np.multiply(phm, sh, out=sh)  # 1 - cos phi, accurate relative to itself
+        e = t_e[:m]
+        np.multiply(mg, ch, out=e.imag)
         w = wrk[:m]
         np.multiply(mg, sh, out=w)
-        w *= 2.0  # 2 |e| sin(phi/2)
-        e = t_e[:m]
-        np.multiply(w, ch, out=e.imag)  # |e| sin(phi)
-        np.multiply(w, sh, out=w)  # |e| (1 - cos(phi)), accurate relative to itself
         np.subtract(mg, w, out=e.real)
         return e
 
-    # P/Q = R below the interface, updated as P' = g_up S - g_lo D, Q' = g_up S + g_lo D with
-    # S = Q + P e, D = Q - P e (= n Q + d P e, d Q + n P e of _reflection, d, n = g_up +- g_lo)
-    gamma(n_layers - 1, qpp, hp, prefix[n_layers - 1], tr_lo, ti_lo)
-    m = prefix[n_layers - 1]
-    cg_lo[:m].real = tr_lo[:m]
-    cg_lo[:m].imag = ti_lo[:m]
-    for j in range(n_layers - 1, 0, -1):  # interface between layer j-1 and j
-        m = prefix[j]
-        mu = prefix[j - 1]
-        gamma(j - 1, qpp, hp, mu, tr_up, ti_up)
-        gu = cg_up[:mu]
-        gu.real = tr_up[:mu]
-        gu.imag = ti_up[:mu]
-        if m > 0:
-            pm = big_p[:m]
-            qm = big_q[:m]
-            gu = cg_up[:m]
-            gl = cg_lo[:m]
-            if j == n_layers - 1:  # below is the half-space: R = (g_up - g_lo) / (g_up + g_lo)
-                np.subtract(gu, gl, out=pm)
-                np.add(gu, gl, out=qm)
+    def interface(pm, qm, d2, ida, e, w):
+        """P' = i da Q + d^2 X, Q' = d^2 Q + i da X with X = P e (in e), w: work array."""
+        np.multiply(pm, e, out=e)  # X
+        np.multiply(qm, ida, out=w)  # i da Q
+        np.multiply(d2, qm, out=qm)
+        np.multiply(e, ida, out=pm)
+        qm += pm  # d^2 Q + i da X
+        np.multiply(d2, e, out=pm)
+        pm += w  # i da Q + d^2 X
+
+    # float64: gamma_0 on all rows, gamma_1 on the rows interface 1 is evaluated on
+    tr_0, ti_0 = _work(ws, "trs0", ns, b), _work(ws, "tis0", ns, b)
+    gamma(0, qpp, hp, ns, tr_0, ti_0)
+    tr_1, ti_1 = _work(ws, "trs1", m1, b), _work(ws, "tis1", m1, b)
+    if m1:
+        gamma(1, qpp, hp, m1, tr_1, ti_1)
+    ida = np.empty((n_layers - 1, b), complex)
+    ida.real = 0.0
+    np.subtract(a_t[:-1], a_t[1:], out=ida.imag)  # interface j: i (a_{j-1} - a_j), row j - 1
+
+    if n_layers > 2:  # interfaces L-1 .. 2: float32 (float64 if the block's contrast is too large for it)
+        m2 = prefix[2]
+        if single:
+            fl, cx = _F32, _C64
+            q_p, h_p = powers("ps32", sub, _F32)
+            qa2_d, ha_d, tt_d = qa2.astype(_F32), ha.astype(_F32), tt.astype(_F32)
+        else:
+            fl, cx = np.float64, complex
+            q_p, h_p, qa2_d, ha_d, tt_d = qpp, hp, qa2, ha, tt
+        ida_d = ida.astype(cx, copy=False)
+        a_max = float(a_t.max())
+        t_max = thick if shared else thick.max(axis=0)
+        tr_lo, ti_lo, tr_up, ti_up = (_work(ws, k, ns, b, fl) for k in ("trl", "til", "tru", "tiu"))
+        g_lo, g_up, p_d, q_d, e_d, w_d, d_d = (_work(ws, k, ns, b, cx)
+                                               for k in ("gl", "gu", "Pd", "Qd", "Ed", "Wd", "Dd"))
+        mg_d, ph_d, cs_d, sn_d = (_work(ws, k, ns, b, fl) for k in ("mgd", "phd", "csd", "snd"))
+
+        def gamma_d(j, m, tr, ti, cg):
+            if single and j == 2:  # right below the float64 layers: from float64 (halves the error)
+                g_r, g_i = _work(ws, "tr2", m, b), _work(ws, "ti2", m, b)
+                gamma(2, qpp, hp, m, g_r, g_i)
+                np.copyto(tr[:m], g_r, casting="same_kind")
+                np.copyto(ti[:m], g_i, casting="same_kind")
             else:
-                e = decay(tr_lo, ti_lo, thick[j] if shared else thick[:, j], m)
-                np.multiply(pm, e, out=e)  # X = P e
-                sm = t_s[:m]
-                np.add(qm, e, out=sm)  # S = Q + X
-                np.subtract(qm, e, out=qm)  # D = Q - X
-                np.multiply(qm, gl, out=qm)  # g_lo D
-                np.multiply(sm, gu, out=sm)  # g_up S
-                np.subtract(sm, qm, out=pm)
-                np.add(sm, qm, out=qm)
-                if (n_layers - 1 - j) % 8 == 0:
-                    sc = mag[:m]
-                    np.abs(qm.real, out=sc)
-                    sc += np.abs(qm.imag)
-                    pm /= sc
-                    qm /= sc
-        tr_lo, tr_up = tr_up, tr_lo
-        ti_lo, ti_up = ti_up, ti_lo
-        cg_lo, cg_up = cg_up, cg_lo
-    air(slice(m_low, n), tr_lo[n_nodes:], ti_lo[n_nodes:])  # gamma_0 from the recursion's last step
-    m1 = prefix[1]
-    s_sub = np.zeros((ns, b), complex)
+                gamma(j, q_p, h_p, m, tr, ti, qa2_d, ha_d)
+            cg[:m].real = tr[:m]
+            cg[:m].imag = ti[:m]
+
+        def decay_d(tr_j, ti_j, j, m):
+            """exp(-2 gamma_j t_j) on the first m rows, into e_d: float32 exp, cos and sin (float64: as
+            decay, into t_e)."""
+            t = tt_d[j] if shared else tt_d[:, j]  # -2 t_j
+            if not single:
+                return decay(tr_j, ti_j, -0.5 * t, m)
+            mg = mg_d[:m]
+            np.multiply(tr_j[:m], t, out=mg)
+            if 2.0 * t_max[j] * math.sqrt(sub[m - 1] ** 2 + a_max) > -_FAST_EXP_MIN:  # 2 t Re gamma may reach it
+                np.maximum(mg, _FAST_EXP_MIN, out=mg)
+            np.exp(mg, out=mg)
+            phm = ph_d[:m]
+            np.multiply(ti_j[:m], t, out=phm)
+            c, s = cs_d[:m], sn_d[:m]
+            np.cos(phm, out=c)
+            np.sin(phm, out=s)
+            e = e_d[:m]
+            np.multiply(mg, c, out=e.real)
+            np.multiply(mg, s, out=e.imag)
+            return e
+
+        m_bot = prefix[n_layers - 1]
+        p_d[m_bot:m2] = 0.0  # R = 0 below the interfaces not reached
+        q_d[m_bot:m2] = 1.0
+        gamma_d(n_layers - 1, m_bot, tr_lo, ti_lo, g_lo)
+        steps = 0
+        for j in range(n_layers - 1, 1, -1):  # interface between layer j-1 and j
+            m = prefix[j]
+            mu = prefix[j - 1]
+            if j > 2:
+                gamma_d(j - 1, mu, tr_up, ti_up, g_up)
+            else:  # gamma_1 from float64
+                g_up[:m].real = tr_1[:m]
+                g_up[:m].imag = ti_1[:m]
+            if m > 0:
+                pm, qm, d2 = p_d[:m], q_d[:m], d_d[:m]
+                np.add(g_up[:m], g_lo[:m], out=d2)  # d = g_up + g_lo
+                np.multiply(d2, d2, out=d2)
+                if j == n_layers - 1:  # below is the half-space: R = r = i da / d^2
+                    pm[...] = ida_d[j - 1]
+                    qm[...] = d2
+                else:
+                    interface(pm, qm, d2, ida_d[j - 1], decay_d(tr_lo, ti_lo, j, m), w_d[:m])
+                    steps += 1
+                    if steps % _FAST_NORM_EVERY == 0:  # keep magnitudes in range
+                        sc = mg_d[:m]
+                        np.abs(qm.real, out=sc)
+                        sc += np.abs(qm.imag)
+                        np.divide(1.0, sc, out=sc)
+                        pm *= sc
+                        qm *= sc
+            tr_lo, tr_up = tr_up, tr_lo
+            ti_lo, ti_up = ti_up, ti_lo
+            g_lo, g_up = g_up, g_lo
+        big_p[:m2] = p_d[:m2]
+        big_q[:m2] = q_d[:m2]
+        big_p[m2:m1] = 0.0
+        big_q[m2:m1] = 1.0
+    ida1 = 1j * (a_t[0] - a_t[1])
+    if m1:  # interface 1 (between layers 0 and 1), float64
+        d2 = t_x[:m1]
+        np.add(tr_0[:m1], tr_1, out=d2.real)
+        np.add(ti_0[:m1], ti_1, out=d2.imag)
+        np.multiply(d2, d2, out=d2)
+        pm, qm = big_p[:m1], big_q[:m1]
+        if n_layers == 2:
+            pm[...] = ida1
+            qm[...] = d2
+        else:
+            e = decay(tr_1, ti_1, thick[1] if shared else thick[:, 1], m1)
+            interface(pm, qm, d2, ida1, e, _work(ws, "W", m1, b, complex))
+    # P/Q on the first m1 rows: R_1, the reflection below the top layer
+    x = t_x[:m1]
     if m1 > 0:
-        e = decay(tr_lo, ti_lo, thick[0] if shared else thick[:, 0], m1)
-        np.divide(big_p[:m1], big_q[:m1], out=s_sub[:m1])
-        s_sub[:m1] *= e
-    if m_low:
-        s_all = np.empty((n, b), complex)
-        s_all[:m_low] = cmat @ s_sub[:n_nodes]
-        s_all[m_low:] = s_sub[n_nodes:]
-    else:
-        s_all = s_sub
-    out = den * s_all
-    out += num
-    s_all *= num
-    s_all += den
-    out /= s_all
-    return np.ascontiguousarray(out.imag)
+        e = decay(tr_0, ti_0, thick[0] if shared else thick[:, 0], m1)
+        np.multiply(big_p[:m1], e, out=x)  # X = P exp(-2 gamma_0 t_0): S = X / Q
+    # rows of lam from m_low on (sub rows from n_nodes on) that see below the top layer: R0 exact
+    r0, r1 = n_nodes, max(m1, n_nodes)
+    if r1 > r0:
+        rows = slice(r0, r1)
+        lc = sub[rows, None]
+        num, den = _work(ws, "num", r1 - r0, b, complex), _work(ws, "den", r1 - r0, b, complex)
+        np.subtract(lc, tr_0[rows], out=num.real)
+        np.negative(ti_0[rows], out=num.imag)
+        np.add(lc, tr_0[rows], out=den.real)
+        den.imag = ti_0[rows]
+        qm, xm = big_q[rows], x[r0:r1]
+        aa = big_p[rows]  # P no longer needed on these rows
+        bb = t_e[rows]
+        np.multiply(num, qm, out=aa)
+        np.multiply(den, qm, out=bb)
+        np.multiply(den, xm, out=qm)
+        aa += qm  # num Q + den X
+        np.multiply(num, xm, out=qm)
+        bb += qm  # den Q + num X
+        aa /= bb
+        im_r[m_low : m_low + r1 - r0] = aa.imag
+    if ns > r1:  # nothing below the top layer seen: only the air interface
+        rows = slice(r1, ns)
+        _air_im(-2.0 * sub[rows, None], tr_0[rows], ti_0[rows], im_r[m_low + r1 - r0 :], wrk[rows])
+    if m_low:  # sub-surface reflection by Chebyshev interpolation in lambda^2 from the nodes
+        s_nodes = _work(ws, "sn", n_nodes, b, complex)
+        k = min(m1, n_nodes)
+        np.divide(x[:k], big_q[:k], out=s_nodes[:k])
+        s_nodes[k:] = 0.0
+        s_low = cmat @ s_nodes  # (m_low, B)
+        lc = lam[:m_low, None]
+        num, den = _work(ws, "nl", m_low, b, complex), _work(ws, "dl", m_low, b, complex)
+        np.subtract(lc, tr0, out=num.real)
+        np.negative(ti0, out=num.imag)
+        np.add(lc, tr0, out=den.real)
+        den.imag = ti0
+        o = den * s_low
+        o += num
+        s_low *= num
+        s_low += den
+        o /= s_low
+        im_r[:m_low] = o.imag
+    return im_r
 
 
-def _block_quadrature_fast(ec, edges, groups, n_coils, rtol):
+def _resonance(a, thick, lam):
+    """Largest |r_above r_below| / min(1, 2 |gamma| t) over the finite layers of a block at wavenumber lam
+    (a: (B, L) omega mu0 sigma; thick: (L-1,) or (B, L-1)): how much a thin layer between two strong
+    reflections magnifies relative errors of the reflection below it (R = (r + R' e) / (1 + r R' e), a
+    small difference r + R' e where 1 - e ~ 2 gamma t is small). |r| from its bound |a_j-1 - a_j| /
+    (|gamma_j-1|^2 + |gamma_j|^2), the air above the top layer as a layer with a = 0."""
+    lam2 = lam * lam
+    g2 = np.sqrt(a * a + lam2 * lam2)  # |gamma|^2
+    r = np.abs(a[:, 1:] - a[:, :-1]) / (g2[:, 1:] + g2[:, :-1])  # (B, L-1): interfaces 1 .. L-1
+    r_above = np.empty_like(r)
+    r_above[:, 0] = a[:, 0] / (lam2 + g2[:, 0])
+    r_above[:, 1:] = r[:, :-1]
+    r *= r_above
+    x = np.sqrt(g2[:, :-1])
+    x *= 2.0 * thick
+    np.minimum(x, 1.0, out=x)
+    r /= x
+    return float(r.max())
+
+
+def _block_quadrature_fast(ec, edges, groups, n_coils, rtol, ws):
     """Im(Q) (B, n_coils) for one block of models on the refinement path (see _block_quadrature)."""
     b, n_layers = ec.shape
     out = np.empty((b, n_coils))
@@ -625,17 +818,34 @@ def _block_quadrature_fast(ec, edges, groups, n_coils, rtol):
             thick = np.diff(edges[:, :-1], axis=1)
             depth_min = edges[:, 1:-1].min(axis=0)
             t0_min = float(thick[:, 0].min())
+    ec_min, ec_max, ec0_max = float(ec.min()), float(ec.max()), float(ec[:, 0].max())
+    # float32 below the second layer (see _reflection_fast) unless the conductivity contrast is large
+    single = n_layers > 2 and ec_max <= FAST_F32_CONTRAST * ec_min
+    t_min = float(thick.min()) if single else 0.0
     for g in groups:
-        a = (g.omega * MU_0) * ec
+        wm = g.omega * MU_0
+        a = wm * ec
         # the plan from the block's statistics rounded outwards (a wider window), so that it repeats
-        key = (_round_down(float(a.min())), _round_up(float(a.max())), _round_up(float(a[:, 0].max())),
+        key = (_round_down(wm * ec_min), _round_up(wm * ec_max), _round_up(wm * ec0_max),
                None if t0_min is None else _round_down(t0_min))
         lam, weights, tails, ln_e, m_low, cheb_lam, cmat = _fast_plan(
             tuple(g.members), g.s_ref, *key, rtol, _FAST_STEP, _FAST_TAPS, _FAST_N_CHEB)
-        im_r = _reflection_fast(a, thick, depth_min, lam, ln_e, g.h_min, m_low, cheb_lam, cmat)
+        # float32 unless a thin layer between strong reflections (at lambda = 1 / largest spacing) would
+        # magnify its errors: first a bound (|r| <= a_max / (2 lambda^2), |gamma| >= lambda), then _resonance
+        f32 = False
+        if single:
+            lam_r = 1.0 / g.s_max
+            r_max = min(1.0, wm * ec_max / (2.0 * lam_r * lam_r))
+            f32 = (r_max * r_max / min(1.0, 2.0 * lam_r * t_min) <= FAST_F32_RESONANCE
+                   or _resonance(a, thick, lam_r) <= FAST_F32_RESONANCE)
+        im_r = _reflection_fast(a, thick, depth_min, lam, ln_e, g.h_min, m_low, cheb_lam, cmat, f32, ws)
         cols, s2, t1, t3 = tails
         y0 = a[:, :1] * s2  # (B, members): omega mu0 sigma_top s^2
-        out[:, cols] = (weights @ im_r).T + 0.25 * y0 * t1 - (5.0 / 64.0) * y0**3 * t3
+        q = weights @ im_r
+        q += (0.25 * t1)[:, None] * y0.T
+        y0 *= y0 * y0
+        q -= ((5.0 / 64.0) * t3)[:, None] * y0.T
+        out[:, cols] = q.T
     return out
 
 
@@ -682,7 +892,7 @@ def quadrature(ec, edges, coils, chunk_size=BLOCK, rtol=DEFAULT_RTOL, threads=No
 
     ec (N, L) S/m and edges (L+1,) or (N, L+1) m, already validated (see forward._check_models);
     coils: sequence of instruments.Coil. chunk_size: models per block, at most 128 (on the fast
-    path 256 unless chunk_size < 128: its work arrays are half as tall). fast: the refinement path
+    path 512 unless chunk_size < 128: its work arrays are reused). fast: the refinement path
     (module docstring) for the models of ``fast_path_mask``, the exact path for the others; its
     window tolerance is max(rtol, FAST_RTOL).
     """
@@ -707,11 +917,13 @@ def quadrature(ec, edges, coils, chunk_size=BLOCK, rtol=DEFAULT_RTOL, threads=No
     starts = list(range(0, n, block))
     out = np.empty((n, len(coils)))
 
+    workspaces = threading.local()  # the fast path's work arrays: one set per thread, for this call
+
     def run(i0):
         i1 = min(i0 + block, n)
         e = edges if edges.ndim == 1 else edges[i0:i1]
         if fast:
-            out[i0:i1] = _block_quadrature_fast(ec[i0:i1], e, groups, len(coils), rtol)
+            out[i0:i1] = _block_quadrature_fast(ec[i0:i1], e, groups, len(coils), rtol, workspaces.__dict__)
         else:
             out[i0:i1] = _block_quadrature(ec[i0:i1], e, groups, len(coils), rtol)
 
