@@ -56,6 +56,24 @@ def sweep_stale(folder, name: str) -> int:
     return removed
 
 
+def stage_dir(folder, kind: str) -> Path:
+    """A new hidden staging folder ``.emiai-<kind>-<pid>-…`` in ``folder`` (outputs are written there,
+    then moved in place), after removing the staging folders of ``kind`` that killed runs left there
+    (their process no longer exists)."""
+    folder = Path(folder)
+    with contextlib.suppress(OSError):
+        for old in folder.glob(f".emiai-{glob.escape(kind)}-*-*"):
+            try:
+                pid = int(old.name[len(kind) + 8:].split("-")[0])
+            except ValueError:
+                continue
+            if old.is_dir() and pid != os.getpid() and not _alive(pid):
+                import shutil
+
+                shutil.rmtree(old, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=f".emiai-{kind}-{os.getpid()}-", dir=folder))
+
+
 def _alive(pid: int) -> bool:
     if os.name == "nt":  # os.kill would terminate the process there: keep the files
         return True

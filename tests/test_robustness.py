@@ -374,3 +374,26 @@ def test_cancel_leaves_earlier_outputs(alg, params, fx, run_alg, tmp_path):
     with pytest.raises(QgsProcessingException, match="Canceled"):
         run_alg(alg, resolved, feedback=_cancel_on_progress())
     assert {p.name: _digest(p) for p in out_dir.iterdir()} == before
+
+
+def test_stage_folders_of_killed_runs_are_swept(tmp_path):
+    """Training and figure runs stage their outputs in hidden folders named with their process id;
+    the next run removes those of processes that no longer exist, and keeps its own and live ones."""
+    import subprocess
+    import sys
+
+    from emiai_core.atomic import stage_dir
+
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()  # a process id that no longer runs
+    dead = tmp_path / f".emiai-train-{proc.pid}-abc123"
+    (dead / "figures").mkdir(parents=True)
+    (dead / "model.npz").write_bytes(b"x" * 1000)
+    live = tmp_path / f".emiai-train-{os.getppid()}-def456"
+    live.mkdir()
+    other_kind = tmp_path / f".emiai-figures-{proc.pid}-ghi789"
+    other_kind.mkdir()
+    new = stage_dir(tmp_path, "train")
+    assert new.is_dir() and new.name.startswith(f".emiai-train-{os.getpid()}-")
+    assert not dead.exists() and live.exists() and other_kind.exists()
+    assert stage_dir(tmp_path, "figures").is_dir() and not other_kind.exists()

@@ -364,7 +364,6 @@ class GenerateTrainingModelsAlgorithm(EmiAIAlgorithm):
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         import os
         import shutil
-        import tempfile
         from pathlib import Path
 
 
@@ -425,7 +424,7 @@ class GenerateTrainingModelsAlgorithm(EmiAIAlgorithm):
                 feedback.pushInfo("No figure folder or summary requested: figures are not drawn.")
         # every file goes to a temporary name (figures to a hidden folder) and is moved in place only
         # after the locations layer was written: a failing run leaves earlier outputs as they were
-        from emiai_core.atomic import staged_files
+        from emiai_core.atomic import stage_dir, staged_files
         from emiai_core.training_set import save_training_set
 
         figures, tmp_dir = {}, None
@@ -433,7 +432,7 @@ class GenerateTrainingModelsAlgorithm(EmiAIAlgorithm):
             with staged_files([out_path] + ([html_path] if html_path else [])) as staged:
                 if fig_dir is not None:
                     fig_dir.mkdir(parents=True, exist_ok=True)
-                    tmp_dir = Path(tempfile.mkdtemp(prefix=".emiai-figures-", dir=fig_dir))
+                    tmp_dir = stage_dir(fig_dir, "figures")
 
                     def fig_progress(frac):
                         self.check_canceled(feedback)

@@ -101,7 +101,6 @@ class TrainNetworkAlgorithm(EmiAIAlgorithm):
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         import os
-        import tempfile
         from pathlib import Path
 
         from emiai_core.atomic import file_mode
@@ -149,7 +148,9 @@ class TrainNetworkAlgorithm(EmiAIAlgorithm):
         self.check_canceled(feedback)
 
         # the child writes into a temporary folder beside the outputs; everything is moved at the end
-        stage = Path(tempfile.mkdtemp(prefix=".emiai-train-", dir=os.path.dirname(os.path.abspath(out))))
+        from emiai_core.atomic import stage_dir
+
+        stage = stage_dir(os.path.dirname(os.path.abspath(out)), "train")
         try:
             tmp_model = stage / Path(out).name
             request = {"training_sets": paths, "settings": settings.to_json(), "output_model": str(tmp_model),
