@@ -360,16 +360,52 @@ def _attribute_request(layer, idx):
     return request
 
 
-def style_points(layer, fields, style_names=None, units: str = EC_UNITS):
+def qc_renderer(renderer, qc_field: str = "QC_FLAG"):
+    """The classes of the graduated ``renderer`` for the points that passed the survey QC
+    (``qc_field`` 0 or empty), and small grey crosses, drawn first, for the points it flagged (a
+    'Filter EMI survey' output with 'flag only'): a rule-based renderer. The first and last classes
+    are open ('≤ x', '> y', as their labels say)."""
+    from qgis.core import QgsMarkerSymbol, QgsRuleBasedRenderer
+
+    field = renderer.classAttribute().replace('"', '""')
+    kept = f'coalesce("{qc_field}", 0) = 0'
+    root = QgsRuleBasedRenderer.Rule(None)
+    cross = QgsMarkerSymbol.createSimple({"name": "cross2", "size": "1.6", "size_unit": "MM",
+                                          "color": "130,130,130", "outline_color": "130,130,130",
+                                          "outline_width": "0.25"})
+    root.appendChild(QgsRuleBasedRenderer.Rule(cross, 0, 0, f'coalesce("{qc_field}", 0) <> 0',
+                                               f"flagged by the survey QC ({qc_field} ≠ 0)"))
+    ranges = renderer.ranges()
+    for k, r in enumerate(ranges):
+        conds = [kept, f'"{field}" IS NOT NULL']
+        if k > 0:
+            conds.append(f'"{field}" > {r.lowerValue()!r}')
+        if k < len(ranges) - 1:
+            conds.append(f'"{field}" <= {r.upperValue()!r}')
+        root.appendChild(QgsRuleBasedRenderer.Rule(r.symbol().clone(), 0, 0, " AND ".join(conds), r.label()))
+    return QgsRuleBasedRenderer(root)
+
+
+def style_points(layer, fields, style_names=None, units: str = EC_UNITS, qc_field: str | None = None):
     """Graduated EC style of a point layer on ``fields[0]``; with more fields, one named style per
     field (layer menu ▸ Styles, named ``style_names`` or the field names), all on one shared range.
-    Returns the breaks (None when no field has a positive value: the layer is left as it is)."""
+    With ``qc_field`` present and some points flagged (≠ 0), the range is taken from the other points
+    and the flagged ones are drawn as grey crosses (qc_renderer). Returns the breaks (None when no
+    field has a positive value: the layer is left as it is)."""
     import numpy as np
 
     fields = [f for f in fields if layer.fields().lookupField(f) >= 0]
     if not fields:
         return None
     values = _field_values(layer, fields)
+    flagged = None
+    if qc_field and layer.fields().lookupField(qc_field) >= 0:
+        flag = _field_values(layer, [qc_field])[qc_field]
+        flagged = np.isfinite(flag) & (flag != 0)
+        if flagged.any() and not flagged.all():
+            values = {f: np.where(flagged, np.nan, v) for f, v in values.items()}
+        else:
+            flagged = None
     rng = shared_range(values.values())
     if rng is None:
         return None
@@ -378,13 +414,18 @@ def style_points(layer, fields, style_names=None, units: str = EC_UNITS):
     lo, hi = float(finite.min()), float(finite.max())
     names = list(style_names or fields)
     manager = layer.styleManager()
+
+    def renderer(field):
+        graduated = point_renderer(field, breaks, lo, hi, units)
+        return graduated if flagged is None else qc_renderer(graduated, qc_field)
+
     if len(fields) > 1:
         for k in range(len(fields) - 1, 0, -1):
-            layer.setRenderer(point_renderer(fields[k], breaks, lo, hi, units))
+            layer.setRenderer(renderer(fields[k]))
             if names[k] in manager.styles():
                 manager.removeStyle(names[k])
             manager.addStyleFromLayer(names[k])
-    layer.setRenderer(point_renderer(fields[0], breaks, lo, hi, units))
+    layer.setRenderer(renderer(fields[0]))
     if len(fields) > 1 and names[0] not in manager.styles():
         manager.renameStyle(manager.currentStyle(), names[0])
     layer.triggerRepaint()
@@ -429,8 +470,11 @@ def style_ec_points(layer):
 
 
 def style_eca_points(layer):
-    """Style an EMI survey (ECa in mS/m) on its shallowest-sensing coil, a style per coil."""
-    return style_points(layer, eca_fields(layer.fields().names()))
+    """Style an EMI survey (ECa in mS/m) on its shallowest-sensing coil, a style per coil; points
+    flagged by the survey QC (QC_FLAG ≠ 0) as grey crosses."""
+    from emiai_core.fields import QC_FLAG_FIELD
+
+    return style_points(layer, eca_fields(layer.fields().names()), qc_field=QC_FLAG_FIELD)
 
 
 # --- Processing: post-processors and grouping ------------------------------------------------------

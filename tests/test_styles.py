@@ -227,6 +227,47 @@ def test_filtersurvey_output_is_styled_on_the_shallowest_coil(emiai_provider, tm
     assert set(layer.styleManager().styles()) == {"VCP0.32", "VCP0.71", "VCP1.18"}
 
 
+def test_flag_only_survey_shows_flagged_points_as_grey_crosses(emiai_provider, tmp_path):
+    """'Filter EMI survey' with FLAG_ONLY keeps every point: the ones the QC flagged are drawn as
+    grey crosses under their own legend entry, and the colour range comes from the kept points only
+    (a 5,000 mS/m spike does not stretch it)."""
+    import processing
+    from qgis.core import (
+        QgsExpression,
+        QgsExpressionContext,
+        QgsExpressionContextUtils,
+        QgsProcessingOutputLayerDefinition,
+        QgsProject,
+    )
+
+    with np.load(data_file("reference_training_rows.npz"), allow_pickle=False) as z:
+        eca = z["eca_vcp_mini"][:300] * 1000
+    eca[[10, 120, 250], 0] = [-3.0, 5000.0, -1.0]  # below the minimum, a spike, below the minimum
+    k = np.arange(len(eca))
+    layer_in = point_layer(600000 + (k % 50) * 0.5, 5330000 + (k // 50) * 2.0,
+                           {"VCP0.32": eca[:, 0], "VCP0.71": eca[:, 1], "VCP1.18": eca[:, 2]})
+    project = QgsProject()
+    context = _context(project)
+    out = QgsProcessingOutputLayerDefinition(str(tmp_path / "qc.gpkg"), project)
+    processing.run("emiai:filtersurvey", {"INPUT": layer_in, "FLAG_ONLY": True, "OUTPUT": out}, context=context)
+    layer = next(iter(_load_like_processing(context, project).values()))
+    renderer = layer.renderer()
+    assert renderer.type() == "RuleRenderer"
+    rules = renderer.rootRule().children()
+    assert rules[0].label().startswith("flagged by the survey QC")
+    assert all(r.label().endswith(" mS/m") for r in rules[1:]) and 3 <= len(rules) - 1 <= 11
+    assert float(rules[-1].label().split()[1]) < 1000  # '> x mS/m': the spike did not set the range
+    # every point is drawn by exactly one rule: the flagged ones by the first
+    ctx = QgsExpressionContext(QgsExpressionContextUtils.globalProjectLayerScopes(layer))
+    filters = [QgsExpression(r.filterExpression()) for r in rules]
+    for feat in layer.getFeatures():
+        ctx.setFeature(feat)
+        matched = [k for k, e in enumerate(filters) if e.evaluate(ctx)]
+        assert len(matched) == 1 and (matched[0] == 0) == (feat["QC_FLAG"] != 0)
+    assert sum(1 for f in layer.getFeatures() if f["QC_FLAG"] != 0) >= 3
+    assert set(layer.styleManager().styles()) == {"VCP0.32", "VCP0.71", "VCP1.18"}
+
+
 def test_ecsection_raster_is_styled(emiai_provider, tmp_path):
     import processing
     from qgis.core import QgsProcessingOutputLayerDefinition, QgsProject, QgsRasterLayer
