@@ -38,34 +38,24 @@ import numpy as np  # noqa: E402
 
 import refinement as R  # noqa: E402  (benchmarks/refinement.py: drift noise, cached networks, scores)
 from emiai_core.inversion import (DEFAULT_LATERAL_SMOOTHING, InversionSettings, homogeneous_start,  # noqa: E402
-                                  line_neighbours, pair_weights, refine, refine_lateral)
+                                  pair_weights, refine, refine_lateral)
 from emiai_core.instruments import parse_coil  # noqa: E402
 from emiai_core.prediction import _invert_where_unfitted, refinement_settings  # noqa: E402
 
 NEIGHBOUR_DISTANCE_M = 2.0  # predictec's default
 
 
-def survey_pairs(cases, rows):
-    """Neighbour pairs (indices into rows) along each profile in line order, as predictec finds them."""
-    out = []
-    for p in sorted(set(cases["profile"][rows].tolist())):
-        loc = np.flatnonzero(cases["profile"][rows] == p)
-        loc = loc[np.argsort(cases["distance_m"][rows][loc], kind="stable")]
-        out.append(line_neighbours(cases["x_m"][rows], cases["y_m"][rows], NEIGHBOUR_DISTANCE_M, order=loc))
-    return np.vstack(out)
-
-
 def run(cases, eca, start, coils, folds, lateral, method):
     """predictec's pipeline per fold (one survey each): (N, 13) S/m, soundings from the fallback."""
     edges = R.EDGES13
     model = SimpleNamespace(noise_relative=0.03, metadata={})
-    out, n_fb = np.full_like(eca[:, :1].repeat(13, axis=1), np.nan), 0
+    out, n_fb = np.full((len(eca), 13), np.nan), 0
     for f in folds:
         rows = np.flatnonzero(cases["group"] == f)
         st = refinement_settings(model, "FSlin", method)
         s0 = start[rows] if method == "refine" else homogeneous_start(eca[rows], 13)
         if lateral > 0:
-            pairs = survey_pairs(cases, rows)
+            pairs = R.fold_pairs(cases, rows, NEIGHBOUR_DISTANCE_M)
             w = pair_weights(cases["x_m"][rows], cases["y_m"][rows], pairs)
             r = refine_lateral(eca[rows], s0, edges, coils, pairs, lateral, st, weights=w)
         else:

@@ -134,13 +134,14 @@ def drift_noise(cases, sigma, length_m, seed):
     return out
 
 
-def fold_pairs(cases, rows):
-    """Neighbour pairs (local indices into ``rows``) along each profile, in line order."""
+def fold_pairs(cases, rows, max_distance=NEIGHBOUR_DISTANCE_M):
+    """Neighbour pairs (local indices into ``rows``) along each profile, in line order, at most
+    ``max_distance`` (m) apart."""
     out = []
     for p in sorted(set(cases["profile"][rows].tolist())):
         loc = np.flatnonzero(cases["profile"][rows] == p)
         loc = loc[np.argsort(cases["distance_m"][rows][loc], kind="stable")]
-        out.append(line_neighbours(cases["x_m"][rows], cases["y_m"][rows], NEIGHBOUR_DISTANCE_M, order=loc))
+        out.append(line_neighbours(cases["x_m"][rows], cases["y_m"][rows], max_distance, order=loc))
     return np.vstack(out) if out else np.empty((0, 2), np.int64)
 
 

@@ -804,20 +804,23 @@ def _resonance(a, thick, lam):
     return float(r.max())
 
 
+def _block_geometry(edges, n_layers):
+    """(thicknesses (L-1,) or (B, L-1), smallest depth of each interface (L-1,), thinnest top layer)
+    of a block's layer edges (L+1,) or (B, L+1); all None for a half-space alone."""
+    if n_layers <= 1:
+        return None, None, None
+    if edges.ndim == 1:
+        thick = np.diff(edges[:-1])
+        return thick, edges[1:-1], float(thick[0])
+    thick = np.diff(edges[:, :-1], axis=1)
+    return thick, edges[:, 1:-1].min(axis=0), float(thick[:, 0].min())
+
+
 def _block_quadrature_fast(ec, edges, groups, n_coils, rtol, ws):
     """Im(Q) (B, n_coils) for one block of models on the refinement path (see _block_quadrature)."""
     b, n_layers = ec.shape
     out = np.empty((b, n_coils))
-    thick = depth_min = t0_min = None
-    if n_layers > 1:
-        if edges.ndim == 1:
-            thick = np.diff(edges[:-1])
-            depth_min = edges[1:-1]
-            t0_min = float(thick[0])
-        else:
-            thick = np.diff(edges[:, :-1], axis=1)
-            depth_min = edges[:, 1:-1].min(axis=0)
-            t0_min = float(thick[:, 0].min())
+    thick, depth_min, t0_min = _block_geometry(edges, n_layers)
     ec_min, ec_max, ec0_max = float(ec.min()), float(ec.max()), float(ec[:, 0].max())
     # float32 below the second layer (see _reflection_fast) unless the conductivity contrast is large
     single = n_layers > 2 and ec_max <= FAST_F32_CONTRAST * ec_min
@@ -853,16 +856,7 @@ def _block_quadrature(ec, edges, groups, n_coils, rtol):
     """Im(Q) (B, n_coils) for one block of models (ec (B, L) S/m, edges (L+1,) or (B, L+1))."""
     b, n_layers = ec.shape
     out = np.empty((b, n_coils))
-    thick = depth_min = t0_min = None
-    if n_layers > 1:
-        if edges.ndim == 1:
-            thick = np.diff(edges[:-1])
-            depth_min = edges[1:-1]
-            t0_min = float(thick[0])
-        else:
-            thick = np.diff(edges[:, :-1], axis=1)
-            depth_min = edges[:, 1:-1].min(axis=0)
-            t0_min = float(thick[:, 0].min())
+    thick, depth_min, t0_min = _block_geometry(edges, n_layers)
     for g in groups:
         a = (g.omega * MU_0) * ec
         lam, weights, tails, ln_e = _plan(g, a, t0_min, rtol)
